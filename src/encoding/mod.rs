@@ -1,0 +1,185 @@
+//! Wire formats: content negotiation, and the encoders that turn a
+//! registry's view into bytes.
+//!
+//! Each format is one module that implements [`Encoder`]; the registry walks
+//! its families and feeds whichever encoder a scrape asked for.
+
+use std::io;
+
+use bytes::BufMut;
+
+use crate::family::SeriesLabels;
+use crate::registry::{Descriptor, Registry};
+use crate::view::Point;
+
+mod negotiate;
+pub(crate) mod number;
+mod text;
+
+pub use negotiate::negotiate;
+
+/// An exposition format.
+///
+/// # Examples
+///
+/// ```
+/// use beamline::Format;
+///
+/// assert_eq!(
+///     Format::OpenMetricsText.content_type(),
+///     "application/openmetrics-text; version=1.0.0; charset=utf-8"
+/// );
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Format {
+    /// OpenMetrics text 1.0.0.
+    OpenMetricsText,
+    /// Prometheus text 0.0.4, for older scrapers.
+    PrometheusText,
+    /// The OpenMetrics protobuf `MetricSet`.
+    OpenMetricsProtobuf,
+    /// Length-delimited Prometheus `io.prometheus.client.MetricFamily`
+    /// messages.
+    PrometheusProtobuf,
+}
+
+impl Format {
+    /// Returns the HTTP `Content-Type` to serve this format with.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::OpenMetricsText => "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            Self::PrometheusText => "text/plain; version=0.0.4; charset=utf-8",
+            Self::OpenMetricsProtobuf => "application/openmetrics-protobuf; version=1.0.0",
+            Self::PrometheusProtobuf => {
+                "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; \
+                 encoding=delimited"
+            }
+        }
+    }
+}
+
+/// A byte sink an encoder writes into.
+pub(crate) trait Out {
+    fn put(&mut self, bytes: &[u8]);
+}
+
+impl Out for Vec<u8> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+/// A `BufMut` sink that stops, and remembers it, when the buffer is full.
+struct BufOut<'a, B: BufMut + ?Sized> {
+    buf: &'a mut B,
+    full: bool,
+}
+
+impl<B: BufMut + ?Sized> Out for BufOut<'_, B> {
+    fn put(&mut self, bytes: &[u8]) {
+        if self.full || self.buf.remaining_mut() < bytes.len() {
+            self.full = true;
+        } else {
+            self.buf.put_slice(bytes);
+        }
+    }
+}
+
+/// An `io::Write` sink that streams in chunks, so a scrape never holds the
+/// whole exposition in memory.
+struct WriteOut<'a, W: io::Write + ?Sized> {
+    writer: &'a mut W,
+    chunk: Vec<u8>,
+    error: Option<io::Error>,
+}
+
+const CHUNK: usize = 64 * 1024;
+
+impl<W: io::Write + ?Sized> WriteOut<'_, W> {
+    fn flush(&mut self) {
+        if self.error.is_none() && !self.chunk.is_empty() {
+            if let Err(e) = self.writer.write_all(&self.chunk) {
+                self.error = Some(e);
+            }
+        }
+        self.chunk.clear();
+    }
+}
+
+impl<W: io::Write + ?Sized> Out for WriteOut<'_, W> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) {
+        self.chunk.extend_from_slice(bytes);
+        if self.chunk.len() >= CHUNK {
+            self.flush();
+        }
+    }
+}
+
+/// The events of a scrape, in order: for each family its descriptor, then
+/// each series; `finish` once at the end.
+pub(crate) trait Encoder {
+    fn family(&mut self, desc: &Descriptor);
+    fn series(&mut self, desc: &Descriptor, labels: &SeriesLabels<'_>, point: Point<'_>);
+    fn finish(&mut self);
+}
+
+fn run<O: Out>(registry: &Registry, format: Format, out: &mut O) {
+    match format {
+        Format::OpenMetricsText => registry.walk(&mut text::Text::new(out, true)),
+        // The protobuf formats are rendered as Prometheus text until their
+        // encoders land; `negotiate` never selects them before then.
+        _ => registry.walk(&mut text::Text::new(out, false)),
+    }
+}
+
+impl Registry {
+    /// Renders every family in `format` into `writer`, in chunks of 64 KiB,
+    /// so the whole exposition never sits in memory at once.
+    ///
+    /// # Errors
+    ///
+    /// Returns the first error `writer` reported; the rest of the scrape is
+    /// skipped.
+    pub fn encode<W: io::Write + ?Sized>(&self, format: Format, writer: &mut W) -> io::Result<()> {
+        let mut out = WriteOut {
+            writer,
+            chunk: Vec::with_capacity(CHUNK),
+            error: None,
+        };
+        run(self, format, &mut out);
+        out.flush();
+        match out.error {
+            Some(e) => Err(e),
+            None => out.writer.flush(),
+        }
+    }
+
+    /// Renders every family in `format` into `buf`.
+    ///
+    /// # Errors
+    ///
+    /// Returns an error of kind [`io::ErrorKind::WriteZero`] when `buf` ran
+    /// out of room; what fitted was written.
+    pub fn encode_to_buf<B: BufMut + ?Sized>(&self, format: Format, buf: &mut B) -> io::Result<()> {
+        let mut out = BufOut { buf, full: false };
+        run(self, format, &mut out);
+        if out.full {
+            Err(io::Error::new(
+                io::ErrorKind::WriteZero,
+                "the buffer has no room for the whole exposition",
+            ))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Renders every family in `format` into a new vector.
+    pub fn encode_to_vec(&self, format: Format) -> Vec<u8> {
+        let mut out = Vec::new();
+        run(self, format, &mut out);
+        out
+    }
+}
