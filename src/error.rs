@@ -114,6 +114,14 @@ pub enum Error {
         /// The number of characters given.
         length: usize,
     },
+    /// An exemplar label value contains a double quote. OpenMetrics allows
+    /// it escaped, but widely used strict parsers (Python's
+    /// `prometheus_client`) reject the whole exposition when an exemplar
+    /// carries one, so beamline refuses it up front.
+    ExemplarQuote {
+        /// The refused label value.
+        value: String,
+    },
     /// A summary configuration breaks a rule (quantile range, window, error
     /// bound).
     InvalidSummary {
@@ -196,6 +204,11 @@ impl fmt::Display for Error {
             Self::ExemplarTooLong { length } => write!(
                 f,
                 "exemplar labels have {length} characters, more than the 128 allowed"
+            ),
+            Self::ExemplarQuote { value } => write!(
+                f,
+                "exemplar label value `{value}` contains a double quote, which common \
+                 OpenMetrics parsers cannot read in exemplars"
             ),
             Self::InvalidSummary { value, reason } => {
                 write!(f, "invalid summary setting {value}: {reason}")

@@ -122,6 +122,11 @@ pub(crate) fn buckets(bounds: &[f64]) -> Result<(), Error> {
 /// characters of names and values together.
 pub(crate) fn exemplar_labels(labels: &[(&str, &str)]) -> Result<(), Error> {
     label_names(labels.iter().map(|(n, _)| *n), None)?;
+    if let Some((_, value)) = labels.iter().find(|(_, v)| v.contains('"')) {
+        return Err(Error::ExemplarQuote {
+            value: (*value).into(),
+        });
+    }
     let length: usize = labels
         .iter()
         .map(|(n, v)| n.chars().count() + v.chars().count())
