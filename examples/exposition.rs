@@ -25,7 +25,9 @@ fn build() -> Result<Registry, Error> {
         Family::<Counter, 2>::new(["method", "code"]),
     )?;
     requests.get(["GET", "200"]).inc_by(41);
-    requests.get(["GET", "200"]).inc_with_exemplar(&[("trace_id", "4bf92f3577b34da6")])?;
+    requests
+        .get(["GET", "200"])
+        .inc_with_exemplar(&[("trace_id", "4bf92f3577b34da6")])?;
     requests.get(["POST", "500"]).inc();
 
     let bytes = registry.register_with_unit(
@@ -97,8 +99,16 @@ fn build() -> Result<Registry, Error> {
     let legacy = registry.register("tour_legacy", "A value of unknown type.", Unknown::new())?;
     legacy.set(f64::NAN);
 
-    registry.register("tour_uptime", "Computed at scrape time.", GaugeFn::new(|| 12.5))?;
-    registry.register("tour_polls", "A counter computed at scrape time.", CounterFn::new(|| 7.0))?;
+    registry.register(
+        "tour_uptime",
+        "Computed at scrape time.",
+        GaugeFn::new(|| 12.5),
+    )?;
+    registry.register(
+        "tour_polls",
+        "A counter computed at scrape time.",
+        CounterFn::new(|| 7.0),
+    )?;
 
     let lab = registry.sub_registry("tour_lab", &[("ring", "main")])?;
     lab.register("kicks", "Kicks in a sub-registry.", Counter::new())?

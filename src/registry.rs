@@ -136,11 +136,7 @@ impl<M: Metric, const N: usize> Register for Family<M, N> {}
 macro_rules! callback_source {
     ($t:ty, $kind:expr, $point:expr) => {
         impl Source for $t {
-            fn visit(
-                &self,
-                _: &mut Scratch,
-                f: &mut dyn FnMut(&SeriesLabels<'_>, Point<'_>),
-            ) {
+            fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(&SeriesLabels<'_>, Point<'_>)) {
                 if let Some(value) = self.value() {
                     let labels = SeriesLabels {
                         rendered: "",
@@ -526,7 +522,10 @@ impl Registry {
             .collect();
         validation::label_names(const_labels.iter().map(|(n, _)| &**n), None)?;
         let mut rendered = String::new();
-        render_pairs(&mut rendered, const_labels.iter().map(|(n, v)| (&**n, &**v)));
+        render_pairs(
+            &mut rendered,
+            const_labels.iter().map(|(n, v)| (&**n, &**v)),
+        );
         Ok(Self {
             state: Arc::clone(&self.state),
             scope: Arc::new(Scope {

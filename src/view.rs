@@ -38,6 +38,24 @@ pub struct BucketLayout {
     /// The canonical text of each bound, `+Inf` last (one more entry than
     /// `bounds`).
     pub(crate) le: Box<[Box<str>]>,
+    /// Whether a bound is negative. OpenMetrics then forbids `_sum` (and so
+    /// `_count`) on a histogram, and allows a negative `_gsum`.
+    pub(crate) negative: bool,
+}
+
+impl BucketLayout {
+    /// Returns whether a histogram with this layout and `sum` may expose
+    /// `_count` and `_sum`: they are counters, so neither negative nor NaN,
+    /// and absent when buckets are negative (OpenMetrics 1.0, "Histogram").
+    pub(crate) fn exposes_sum(&self, sum: f64) -> bool {
+        !self.negative && sum >= 0.0
+    }
+
+    /// Returns whether a gauge histogram may expose `_gcount` and `_gsum`:
+    /// `_gsum` may be negative only when a bucket bound is.
+    pub(crate) fn exposes_gsum(&self, sum: f64) -> bool {
+        self.negative && !sum.is_nan() || sum >= 0.0
+    }
 }
 
 /// One series' state at scrape time.

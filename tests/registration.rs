@@ -1,8 +1,8 @@
 //! Every registration rule, each with the error it must produce.
 
 use beamline::{
-    Buckets, Counter, Error, Family, FloatGauge, Gauge, GaugeHistogram, Histogram, Info,
-    Registry, StateSet, Summary,
+    Buckets, Counter, Error, Family, FloatGauge, Gauge, GaugeHistogram, Histogram, Info, Registry,
+    StateSet, Summary,
 };
 
 #[test]
@@ -52,10 +52,8 @@ fn rejects_reserved_label_names() {
         r.register("h", "", le).unwrap_err(),
         Error::ReservedLabelName { name, .. } if name == "le"
     ));
-    let gh = Family::<GaugeHistogram, 1>::with_template(
-        ["le"],
-        GaugeHistogram::new(Buckets::default()),
-    );
+    let gh =
+        Family::<GaugeHistogram, 1>::with_template(["le"], GaugeHistogram::new(Buckets::default()));
     assert!(matches!(
         r.register("gh", "", gh).unwrap_err(),
         Error::ReservedLabelName { name, .. } if name == "le"
@@ -125,7 +123,8 @@ fn info_and_stateset_take_no_unit() {
 fn counters_named_with_total_are_refused() {
     let r = Registry::new();
     assert_eq!(
-        r.register("requests_total", "", Counter::new()).unwrap_err(),
+        r.register("requests_total", "", Counter::new())
+            .unwrap_err(),
         Error::CounterTotalSuffix {
             name: "requests_total".into()
         }
@@ -152,7 +151,10 @@ fn sample_names_must_not_collide() {
         ("foo", "foo_created", "foo_created"),
     ];
     let first: [fn(&Registry, &str) -> Result<(), Error>; 4] = [
-        |r, n| r.register(n, "", Histogram::new(Buckets::default())).map(drop),
+        |r, n| {
+            r.register(n, "", Histogram::new(Buckets::default()))
+                .map(drop)
+        },
         |r, n| r.register(n, "", Counter::new()).map(drop),
         |r, n| r.register(n, "", Info::new(&[])).map(drop),
         |r, n| r.register(n, "", Summary::new()).map(drop),
@@ -244,8 +246,7 @@ fn sub_registries_validate_the_prefixed_name() {
         }
     );
     assert_eq!(
-        sub.register("kicks_total", "", Counter::new())
-            .unwrap_err(),
+        sub.register("kicks_total", "", Counter::new()).unwrap_err(),
         Error::CounterTotalSuffix {
             name: "lab_kicks_total".into()
         }

@@ -46,7 +46,11 @@ fn empty_registry_is_eof_alone() {
 fn golden_registry() -> Registry {
     let r = Registry::new();
     let c = r
-        .register("jobs", "Jobs \"done\"\\ and\nmore.", Family::<Counter, 1>::new(["kind"]))
+        .register(
+            "jobs",
+            "Jobs \"done\"\\ and\nmore.",
+            Family::<Counter, 1>::new(["kind"]),
+        )
         .unwrap();
     c.get(["a\"b\\c\nd"]).inc_by(3);
     c.get(["plain"])
@@ -59,9 +63,15 @@ fn golden_registry() -> Registry {
     r.register_with_unit("temp_celsius", "Temperature.", "celsius", FloatGauge::new())
         .unwrap()
         .set(-0.0);
-    r.register("big", "", Counter::new()).unwrap().inc_by(u64::MAX);
+    r.register("big", "", Counter::new())
+        .unwrap()
+        .inc_by(u64::MAX);
     let h = r
-        .register("lat", "Latency.", Histogram::new(Buckets::new([0.5, 1.0, 1e6]).unwrap()))
+        .register(
+            "lat",
+            "Latency.",
+            Histogram::new(Buckets::new([0.5, 1.0, 1e6]).unwrap()),
+        )
         .unwrap();
     h.observe(0.25);
     h.observe_with_exemplar(3.0, &[("id", "7")]).unwrap();
@@ -70,13 +80,20 @@ fn golden_registry() -> Registry {
     r.register("mode", "Mode.", StateSet::new(&["on", "off"]))
         .unwrap()
         .set_only("off");
-    r.register("build", "Build.", Info::new(&[("v", "1")])).unwrap();
+    r.register("build", "Build.", Info::new(&[("v", "1")]))
+        .unwrap();
     let g = r
-        .register("dist", "Dist.", GaugeHistogram::new(Buckets::new([0.0]).unwrap()))
+        .register(
+            "dist",
+            "Dist.",
+            GaugeHistogram::new(Buckets::new([0.0]).unwrap()),
+        )
         .unwrap();
     g.observe(-1.0);
     g.observe(2.0);
-    r.register("odd", "Odd.", Unknown::new()).unwrap().set(f64::INFINITY);
+    r.register("odd", "Odd.", Unknown::new())
+        .unwrap()
+        .set(f64::INFINITY);
     r
 }
 
@@ -128,7 +145,10 @@ fn openmetrics_golden() {
         "odd +Inf\n",
         "# EOF\n",
     );
-    assert_eq!(normalise(&text(&golden_registry(), Format::OpenMetricsText)), expected);
+    assert_eq!(
+        normalise(&text(&golden_registry(), Format::OpenMetricsText)),
+        expected
+    );
 }
 
 #[test]
@@ -212,7 +232,10 @@ fn panicking_callbacks_cost_only_their_own_sample() {
     let om = text(&r, Format::OpenMetricsText);
     assert!(om.contains("before 1\n"), "{om}");
     assert!(om.contains("after 2\n"), "{om}");
-    assert!(om.contains("# TYPE boom gauge\n# TYPE negative counter\n"), "{om}");
+    assert!(
+        om.contains("# TYPE boom gauge\n# TYPE negative counter\n"),
+        "{om}"
+    );
     assert!(!om.contains("\nboom "), "{om}");
     assert!(!om.contains("negative_total"), "{om}");
     // The registry still works afterwards.
@@ -240,13 +263,26 @@ fn openmetrics_output_passes_pythons_strict_parser() {
     let names: Vec<&str> = families.iter().map(|f| f.name.as_str()).collect();
     assert_eq!(
         names,
-        ["jobs", "temp_celsius", "big", "lat", "tick", "mode", "build", "dist", "odd"]
+        [
+            "jobs",
+            "temp_celsius",
+            "big",
+            "lat",
+            "tick",
+            "mode",
+            "build",
+            "dist",
+            "odd"
+        ]
     );
     let jobs = &families[0];
     assert_eq!(jobs.help, "Jobs \"done\"\\ and\nmore.");
     assert_eq!(jobs.samples[0].labels["kind"], "a\"b\\c\nd");
     assert_eq!(jobs.samples[0].value, 3.0);
-    assert_eq!(jobs.samples[2].exemplar.as_ref().unwrap().0["trace_id"], "x\\y\nz");
+    assert_eq!(
+        jobs.samples[2].exemplar.as_ref().unwrap().0["trace_id"],
+        "x\\y\nz"
+    );
     assert_eq!(families[1].unit, "celsius");
     assert_eq!(families[2].samples[0].value, 18_446_744_073_709_551_615.0);
     assert_eq!(families[3].samples[2].labels["le"], "1e+06");
@@ -266,7 +302,10 @@ fn tour(format: &str) -> Option<String> {
     if !bin.exists() {
         return common::missing(&format!("the tour example binary ({})", bin.display()));
     }
-    let out = Command::new(bin).args(["--format", format]).output().unwrap();
+    let out = Command::new(bin)
+        .args(["--format", format])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     Some(String::from_utf8(out.stdout).unwrap())
 }
@@ -296,7 +335,13 @@ fn tour_openmetrics_text_passes_pythons_strict_parser() {
     let kinds: std::collections::BTreeSet<&str> =
         families.iter().map(|f| f.kind.as_str()).collect();
     for kind in [
-        "counter", "gauge", "histogram", "gaugehistogram", "summary", "info", "stateset",
+        "counter",
+        "gauge",
+        "histogram",
+        "gaugehistogram",
+        "summary",
+        "info",
+        "stateset",
         "unknown",
     ] {
         assert!(kinds.contains(kind), "the tour lacks a {kind}");

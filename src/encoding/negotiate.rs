@@ -61,9 +61,11 @@ const EXACT: u8 = 4;
 ///   `application/openmetrics-protobuf` matches with `version=1.0.0` or none.
 ///   Any other version (such as OpenMetrics 2.0.0 or Prometheus text 1.0.0)
 ///   does not match, nor does a text range whose `charset` is not `utf-8`.
-/// - The `escaping` parameter that Prometheus 3 sends is ignored: the names
-///   this crate accepts use only characters that every escaping scheme
-///   leaves as they are.
+/// - The `escaping` parameter that Prometheus 3 sends takes no part in the
+///   choice. The names this crate accepts are legacy names (OpenMetrics 1.0),
+///   which `allow-utf-8` and `underscores`, the schemes Prometheus 3 asks for
+///   unless configured otherwise, leave unchanged, as does `values`; only
+///   `dots`, sent when a scrape config sets it, also rewrites underscores.
 /// - Wildcards choose among the formats they allow: `*/*` and `text/*` give
 ///   Prometheus text 0.0.4, the format every scraper, curl and browser can
 ///   read; `application/*` gives OpenMetrics text.
@@ -134,8 +136,10 @@ struct Match {
     position: usize,
 }
 
-/// Picks the format with the highest weight above 0, then the earliest
-/// range, then the most specific one, then the first in `PREFERENCE`.
+/// Picks the format with the highest weight above 0, then the one decided by
+/// the earliest range, then the most specific, then the first in
+/// `PREFERENCE`. Two formats share a position only when one wildcard decides
+/// both, at one specificity, so in practice `PREFERENCE` settles those.
 fn choose(decided: &[Option<Match>; 4]) -> Format {
     let key = |m: Match| (m.weight, std::cmp::Reverse(m.position), m.specificity);
     let mut chosen: Option<(Format, Match)> = None;
@@ -453,28 +457,8 @@ impl<'a> Cursor<'a> {
 }
 
 /// RFC 9110 `tchar`: the characters of a token.
-const fn is_tchar(byte: u8) -> bool {
-    matches!(
-        byte,
-        b'0'..=b'9'
-            | b'a'..=b'z'
-            | b'A'..=b'Z'
-            | b'!'
-            | b'#'
-            | b'$'
-            | b'%'
-            | b'&'
-            | b'\''
-            | b'*'
-            | b'+'
-            | b'-'
-            | b'.'
-            | b'^'
-            | b'_'
-            | b'`'
-            | b'|'
-            | b'~'
-    )
+fn is_tchar(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 #[cfg(test)]

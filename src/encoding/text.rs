@@ -11,7 +11,7 @@ use crate::family::SeriesLabels;
 use crate::metrics::exemplar::ExemplarSlot;
 use crate::metrics::MetricType;
 use crate::registry::Descriptor;
-use crate::view::{Num, Point};
+use crate::view::{BucketLayout, Num, Point};
 
 pub(crate) struct Text<'o, O: Out> {
     out: &'o mut O,
@@ -127,7 +127,7 @@ impl<'o, O: Out> Text<'o, O> {
         point: &HistogramParts<'_>,
     ) {
         let mut cumulative = 0u64;
-        for (i, (count, le)) in point.counts.iter().zip(point.le).enumerate() {
+        for (i, (count, le)) in point.counts.iter().zip(&point.layout.le).enumerate() {
             cumulative = cumulative.saturating_add(*count);
             self.start(desc, "_bucket", labels, Some(("le", le)));
             put_u64(self.out, cumulative);
@@ -140,8 +140,15 @@ impl<'o, O: Out> Text<'o, O> {
         } else {
             ("_count", "_sum")
         };
-        self.line(desc, count, labels, None, Num::U64(cumulative));
-        self.line(desc, sum, labels, None, Num::F64(point.sum));
+        let exposed = if point.gauge {
+            point.layout.exposes_gsum(point.sum)
+        } else {
+            point.layout.exposes_sum(point.sum)
+        };
+        if exposed {
+            self.line(desc, count, labels, None, Num::U64(cumulative));
+            self.line(desc, sum, labels, None, Num::F64(point.sum));
+        }
         if let (Some(created), true) = (point.created, self.openmetrics) {
             self.line(desc, "_created", labels, None, Num::F64(created));
         }
@@ -149,7 +156,7 @@ impl<'o, O: Out> Text<'o, O> {
 }
 
 struct HistogramParts<'a> {
-    le: &'a [Box<str>],
+    layout: &'a BucketLayout,
     counts: &'a [u64],
     sum: f64,
     created: Option<f64>,
@@ -242,7 +249,7 @@ impl<O: Out> Encoder for Text<'_, O> {
                 desc,
                 labels,
                 &HistogramParts {
-                    le: &layout.le,
+                    layout,
                     counts,
                     sum,
                     created: Some(created),
@@ -258,7 +265,7 @@ impl<O: Out> Encoder for Text<'_, O> {
                 desc,
                 labels,
                 &HistogramParts {
-                    le: &layout.le,
+                    layout,
                     counts,
                     sum,
                     created: None,
@@ -275,8 +282,12 @@ impl<O: Out> Encoder for Text<'_, O> {
                 for (text, _, value) in quantiles {
                     self.line(desc, "", labels, Some(("quantile", text)), Num::F64(*value));
                 }
-                self.line(desc, "_count", labels, None, Num::U64(count));
-                self.line(desc, "_sum", labels, None, Num::F64(sum));
+                // `_count` and `_sum` are counters: left out while the sum is
+                // negative.
+                if sum >= 0.0 {
+                    self.line(desc, "_count", labels, None, Num::U64(count));
+                    self.line(desc, "_sum", labels, None, Num::F64(sum));
+                }
                 if self.openmetrics {
                     self.line(desc, "_created", labels, None, Num::F64(created));
                 }

@@ -24,7 +24,10 @@ impl Exemplar {
     pub(crate) fn new(labels: &[(&str, &str)], value: f64) -> Result<Self, Error> {
         validation::exemplar_labels(labels)?;
         Ok(Self {
-            labels: labels.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect(),
+            labels: labels
+                .iter()
+                .map(|(n, v)| ((*n).into(), (*v).into()))
+                .collect(),
             value,
             timestamp: crate::metrics::unix_now(),
         })

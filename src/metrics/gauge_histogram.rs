@@ -20,7 +20,9 @@ struct Core {
 /// with [`unobserve`](Self::unobserve).
 ///
 /// A bucket that would go below zero (a value unobserved that was never
-/// observed) is exposed as zero, so the exposition stays valid.
+/// observed) is exposed as zero, so the exposition stays valid. `_gsum` may
+/// be negative only when a bucket bound is; otherwise a scrape leaves
+/// `_gcount` and `_gsum` out while the sum is negative.
 ///
 /// # Examples
 ///
@@ -48,15 +50,23 @@ impl GaugeHistogram {
         }))
     }
 
-    /// Adds `value` to the distribution.
+    /// Adds `value` to the distribution; NaN is ignored.
     #[inline]
     pub fn observe(&self, value: f64) {
-        self.0.cells.record(self.0.buckets.index_of(value), 1, value);
+        if value.is_nan() {
+            return;
+        }
+        self.0
+            .cells
+            .record(self.0.buckets.index_of(value), 1, value);
     }
 
-    /// Removes `value` from the distribution.
+    /// Removes `value` from the distribution; NaN is ignored.
     #[inline]
     pub fn unobserve(&self, value: f64) {
+        if value.is_nan() {
+            return;
+        }
         // Adding u64::MAX wraps: it subtracts one.
         self.0
             .cells

@@ -52,6 +52,7 @@ impl Buckets {
             .chain(std::iter::once("+Inf".into()))
             .collect();
         Ok(Self(Arc::new(BucketLayout {
+            negative: bounds.iter().any(|&b| b < 0.0),
             bounds: bounds.into(),
             le,
         })))
@@ -142,8 +143,12 @@ struct Core {
 ///
 /// An observation costs a binary search over the bounds and four atomic
 /// operations; a scrape always sees `_count` equal to the `+Inf` bucket and a
-/// `_sum` of the same observations. NaN observations land in the `+Inf`
-/// bucket and turn the sum NaN.
+/// `_sum` of the same observations.
+///
+/// NaN observations are ignored: they belong to no bucket and would turn the
+/// sum NaN for good. OpenMetrics treats `_sum` and `_count` as counters, so
+/// they are left out of a scrape while the sum is negative, and always when a
+/// bucket bound is negative.
 ///
 /// # Examples
 ///
@@ -172,20 +177,27 @@ impl Histogram {
         }))
     }
 
-    /// Records one observation.
+    /// Records one observation; NaN is ignored.
     #[inline]
     pub fn observe(&self, value: f64) {
+        if value.is_nan() {
+            return;
+        }
         let index = self.0.buckets.index_of(value);
         self.0.cells.record(index, 1, value);
     }
 
-    /// Records one observation and keeps it as its bucket's exemplar.
+    /// Records one observation and keeps it as its bucket's exemplar; NaN
+    /// is ignored.
     ///
     /// # Errors
     ///
     /// Returns an error when the exemplar's labels are invalid or longer than
     /// 128 characters; the observation is recorded all the same.
     pub fn observe_with_exemplar(&self, value: f64, labels: &[(&str, &str)]) -> Result<(), Error> {
+        if value.is_nan() {
+            return Ok(());
+        }
         let index = self.0.buckets.index_of(value);
         self.0.cells.record(index, 1, value);
         let exemplar = Exemplar::new(labels, value)?;

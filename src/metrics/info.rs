@@ -29,7 +29,12 @@ impl Info {
     /// Returns an info metric with the given label pairs. The names are
     /// validated when the metric is registered.
     pub fn new(labels: &[(&str, &str)]) -> Self {
-        Self(labels.iter().map(|(n, v)| ((*n).into(), (*v).into())).collect())
+        Self(
+            labels
+                .iter()
+                .map(|(n, v)| ((*n).into(), (*v).into()))
+                .collect(),
+        )
     }
 }
 

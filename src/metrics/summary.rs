@@ -18,6 +18,9 @@ struct Core {
 
 /// A summary: count and sum, read as one consistent pair.
 ///
+/// NaN observations are ignored. `_count` and `_sum` are counters in
+/// OpenMetrics, so a scrape leaves them out while the sum is negative.
+///
 /// # Examples
 ///
 /// ```
@@ -47,9 +50,12 @@ impl Summary {
         }))
     }
 
-    /// Records one observation.
+    /// Records one observation; NaN is ignored.
     #[inline]
     pub fn observe(&self, value: f64) {
+        if value.is_nan() {
+            return;
+        }
         self.0.cells.record(0, 1, value);
     }
 

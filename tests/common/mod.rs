@@ -147,7 +147,8 @@ pub(crate) fn parse_openmetrics(python: &PathBuf, text: &str) -> Result<Vec<PyFa
 
 /// The `promtool` binary, from Debian's `prometheus` package.
 pub(crate) fn promtool() -> Option<PathBuf> {
-    let path = PathBuf::from(std::env::var_os("BEAMLINE_PROMTOOL").unwrap_or_else(|| "promtool".into()));
+    let path =
+        PathBuf::from(std::env::var_os("BEAMLINE_PROMTOOL").unwrap_or_else(|| "promtool".into()));
     let ok = Command::new(&path)
         .arg("--version")
         .stdout(Stdio::null())
