@@ -14,6 +14,8 @@ use crate::view::Point;
 
 mod negotiate;
 pub(crate) mod number;
+#[cfg(feature = "protobuf")]
+pub(crate) mod proto;
 mod text;
 
 pub use negotiate::negotiate;

@@ -1,0 +1,111 @@
+//! The update path and a full encode, each beside its raw baseline.
+//!
+//! `cargo bench --bench core`. Read the figures as ratios within one run.
+
+use std::hint::black_box;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use beamline::{Buckets, Counter, Family, Format, Gauge, Histogram, Registry};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+
+fn counter(c: &mut Criterion) {
+    let mut group = c.benchmark_group("counter");
+    let bare = AtomicU64::new(0);
+    group.bench_function("bare_atomic_fetch_add", |b| {
+        b.iter(|| black_box(&bare).fetch_add(1, Ordering::Relaxed));
+    });
+    let counter = Counter::new();
+    group.bench_function("beamline_inc", |b| b.iter(|| black_box(&counter).inc()));
+    group.finish();
+}
+
+const METHODS: [&str; 4] = ["GET", "POST", "PUT", "DELETE"];
+const CODES: [&str; 5] = ["200", "201", "404", "500", "503"];
+
+fn family(c: &mut Criterion) {
+    let mut group = c.benchmark_group("family_lookup_inc");
+    let bare = AtomicU64::new(0);
+    group.bench_function("bare_atomic_fetch_add", |b| {
+        b.iter(|| black_box(&bare).fetch_add(1, Ordering::Relaxed));
+    });
+    let family: Family<Counter, 2> = Family::new(["method", "code"]);
+    for m in METHODS {
+        for code in CODES {
+            family.get([m, code]).inc();
+        }
+    }
+    group.bench_function("with_str", |b| {
+        b.iter(|| family.with([black_box("POST"), black_box("404")], Counter::inc));
+    });
+    group.bench_function("get_str", |b| {
+        b.iter(|| family.get([black_box("POST"), black_box("404")]).inc());
+    });
+    group.finish();
+}
+
+/// The registry every encode bench uses: a 2-label counter family of 1,000
+/// series, a 1-label histogram family of 100 series with 11 buckets, and 10
+/// gauges.
+fn bench_registry() -> Registry {
+    let registry = Registry::new();
+    let requests = registry
+        .register(
+            "http_requests",
+            "Requests by method and path.",
+            Family::<Counter, 2>::new(["method", "path"]),
+        )
+        .expect("valid");
+    for i in 0..1000u64 {
+        let path = format!("/api/v1/item/{i}");
+        requests
+            .get([METHODS[(i % 4) as usize], path.as_str()])
+            .inc_by(i * 7);
+    }
+    let latency = registry
+        .register(
+            "http_request_duration_seconds",
+            "Latency by route.",
+            Family::<Histogram, 1>::with_template(["route"], Histogram::new(Buckets::default())),
+        )
+        .expect("valid");
+    for i in 0..100u32 {
+        let h = latency.get([format!("/route/{i}").as_str()]);
+        for j in 0..20u32 {
+            h.observe(f64::from(j) * 0.013 + f64::from(i) * 0.001);
+        }
+    }
+    for i in 0..10 {
+        registry
+            .register(&format!("gauge_{i}"), "A gauge.", Gauge::new())
+            .expect("valid")
+            .set(i * 1000);
+    }
+    registry
+}
+
+fn encode(c: &mut Criterion) {
+    let registry = bench_registry();
+    let mut group = c.benchmark_group("encode");
+    for (name, format) in [
+        ("openmetrics_text", Format::OpenMetricsText),
+        ("prometheus_text", Format::PrometheusText),
+    ] {
+        let size = registry.encode_to_vec(format).len();
+        println!("{name}: {size} bytes");
+        group.throughput(Throughput::Bytes(size as u64));
+        let mut buf = Vec::with_capacity(size);
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                buf.clear();
+                registry
+                    .encode_to_buf(format, &mut buf)
+                    .expect("a vector grows");
+                black_box(buf.len())
+            });
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, counter, family, encode);
+criterion_main!(benches);
