@@ -89,3 +89,8 @@ pub use metrics::{
     Timer, Unknown,
 };
 pub use registry::{Collection, Collector, Register, Registry};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
