@@ -31,6 +31,11 @@ pub enum Error {
         /// The rejected name.
         name: String,
     },
+    /// A metric name starts with an underscore, which OpenMetrics reserves.
+    ReservedMetricName {
+        /// The rejected name.
+        name: String,
+    },
     /// A label name does not match `[a-zA-Z_][a-zA-Z0-9_]*`.
     InvalidLabelName {
         /// The rejected label name.
@@ -41,7 +46,7 @@ pub enum Error {
         /// The repeated label name.
         name: String,
     },
-    /// A label name is reserved: `__` prefixes everywhere, `le` on histograms,
+    /// A label name is reserved: a leading underscore everywhere, `le` on histograms,
     /// `quantile` on summaries, the family's own name on a state set.
     ReservedLabelName {
         /// The reserved label name.
@@ -61,6 +66,12 @@ pub enum Error {
         name: String,
         /// The unit that should end it.
         unit: String,
+    },
+    /// A state set's name is also the label name of its states, so it must be
+    /// a valid label name: no colon, no leading underscore.
+    StateSetName {
+        /// The rejected name.
+        name: String,
     },
     /// Info and state set metrics cannot carry a unit.
     UnitNotAllowed {
@@ -144,6 +155,10 @@ impl fmt::Display for Error {
                 f,
                 "invalid metric name `{name}`: it must match [a-zA-Z_:][a-zA-Z0-9_:]*"
             ),
+            Self::ReservedMetricName { name } => write!(
+                f,
+                "metric name `{name}` starts with an underscore, which OpenMetrics reserves"
+            ),
             Self::InvalidLabelName { name } => write!(
                 f,
                 "invalid label name `{name}`: it must match [a-zA-Z_][a-zA-Z0-9_]*"
@@ -161,6 +176,11 @@ impl fmt::Display for Error {
             Self::UnitNotSuffix { name, unit } => write!(
                 f,
                 "metric name `{name}` must end in `_{unit}` to carry the unit `{unit}`"
+            ),
+            Self::StateSetName { name } => write!(
+                f,
+                "state set name `{name}` is also its label name, so it must match \
+                 [a-zA-Z][a-zA-Z0-9_]*"
             ),
             Self::UnitNotAllowed { name, metric_type } => {
                 write!(f, "{metric_type} `{name}` cannot have a unit")

@@ -75,6 +75,7 @@ mod error;
 mod family;
 mod labels;
 mod metrics;
+pub mod parse;
 mod registry;
 mod validation;
 mod view;

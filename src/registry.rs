@@ -214,7 +214,7 @@ pub trait Collector: Send + Sync + fmt::Debug + 'static {
 /// registered ones.
 pub struct Collection<'a> {
     scope: &'a Scope,
-    claims: &'a Claims,
+    state: &'a RwLock<State>,
     local: &'a mut Claims,
     entries: Vec<(Descriptor, Arc<dyn Source>)>,
 }
@@ -262,7 +262,7 @@ impl Collection<'_> {
     ) -> Result<(), Error> {
         let desc = self.scope.describe(name, help, unit, metric)?;
         let claimed = sample_names(&desc);
-        self.claims.check(&desc.name, &claimed)?;
+        self.state.read().claims.check(&desc.name, &claimed)?;
         self.local.check(&desc.name, &claimed)?;
         self.local.insert(&desc.name, claimed);
         self.entries.push((desc, metric.source()));
@@ -332,6 +332,9 @@ impl Scope {
         let full = format!("{}{name}", self.prefix);
         validation::metric_name(&full)?;
         let metric_type = metric.metric_type();
+        if metric_type == MetricType::StateSet && validation::label_name(&full).is_err() {
+            return Err(Error::StateSetName { name: full });
+        }
         if metric_type == MetricType::Counter && full.ends_with("_total") {
             return Err(Error::CounterTotalSuffix { name: full });
         }
@@ -371,7 +374,7 @@ enum Entry {
 
 #[derive(Default)]
 struct State {
-    entries: Vec<Entry>,
+    entries: Vec<Arc<Entry>>,
     claims: Claims,
 }
 
@@ -470,17 +473,19 @@ impl Registry {
         let mut state = self.state.write();
         state.claims.check(&desc.name, &claimed)?;
         state.claims.insert(&desc.name, claimed);
-        state.entries.push(Entry::Family(desc, metric.source()));
+        state
+            .entries
+            .push(Arc::new(Entry::Family(desc, metric.source())));
         Ok(metric)
     }
 
     /// Adds a collector; its families appear at this point of the
     /// registration order, under this registry's prefix and labels.
     pub fn register_collector(&self, collector: impl Collector) {
-        self.state.write().entries.push(Entry::Collector(
+        self.state.write().entries.push(Arc::new(Entry::Collector(
             Arc::clone(&self.scope),
             Box::new(collector),
-        ));
+        )));
     }
 
     /// Returns a registry that shares this one's families but registers
@@ -537,17 +542,25 @@ impl Registry {
     }
 
     /// Walks every family in registration order and feeds the encoder.
+    ///
+    /// The registry lock is held only to copy the list of entries, so
+    /// collectors and callbacks may register, or scrape, from inside.
     pub(crate) fn walk(&self, encoder: &mut dyn Encoder) {
-        let state = self.state.read();
+        let entries: Vec<Arc<Entry>> = self.state.read().entries.clone();
+        // A collector that scrapes its own registry would recurse forever:
+        // on re-entry, collectors are skipped.
+        let walking = Walking::enter(Arc::as_ptr(&self.state) as usize);
+        let reentered = walking.reentered;
         let mut scratch = Scratch::default();
         let mut collected_claims = Claims::default();
-        for entry in &state.entries {
-            match entry {
+        for entry in &entries {
+            match &**entry {
                 Entry::Family(desc, source) => emit(encoder, &mut scratch, desc, &**source),
+                Entry::Collector(..) if reentered => {}
                 Entry::Collector(scope, collector) => {
                     let mut out = Collection {
                         scope,
-                        claims: &state.claims,
+                        state: &self.state,
                         local: &mut collected_claims,
                         entries: Vec::new(),
                     };
@@ -560,8 +573,37 @@ impl Registry {
                 }
             }
         }
+        drop(walking);
         encoder.finish();
     }
+}
+
+/// Marks a registry as being scraped by this thread until dropped.
+struct Walking {
+    reentered: bool,
+}
+
+impl Walking {
+    fn enter(key: usize) -> Self {
+        let reentered = WALKING.with(|w| {
+            let mut w = w.borrow_mut();
+            let found = w.contains(&key);
+            w.push(key);
+            found
+        });
+        Self { reentered }
+    }
+}
+
+impl Drop for Walking {
+    fn drop(&mut self) {
+        WALKING.with(|w| w.borrow_mut().pop());
+    }
+}
+
+thread_local! {
+    /// The registries this thread is scraping, innermost last.
+    static WALKING: std::cell::RefCell<Vec<usize>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn emit(encoder: &mut dyn Encoder, scratch: &mut Scratch, desc: &Descriptor, source: &dyn Source) {

@@ -28,22 +28,25 @@ fn matches_name(name: &str, colon: bool) -> bool {
 
 /// Checks a metric family name against `[a-zA-Z_:][a-zA-Z0-9_:]*`.
 pub(crate) fn metric_name(name: &str) -> Result<(), Error> {
-    if matches_name(name, true) {
-        Ok(())
-    } else {
-        Err(Error::InvalidMetricName { name: name.into() })
+    if !matches_name(name, true) {
+        return Err(Error::InvalidMetricName { name: name.into() });
     }
+    if name.starts_with('_') {
+        return Err(Error::ReservedMetricName { name: name.into() });
+    }
+    Ok(())
 }
 
-/// Checks a label name against `[a-zA-Z_][a-zA-Z0-9_]*` and the `__` rule.
+/// Checks a label name against `[a-zA-Z_][a-zA-Z0-9_]*` and the rule that
+/// OpenMetrics reserves names starting with an underscore.
 pub(crate) fn label_name(name: &str) -> Result<(), Error> {
     if !matches_name(name, false) {
         return Err(Error::InvalidLabelName { name: name.into() });
     }
-    if name.starts_with("__") {
+    if name.starts_with('_') {
         return Err(Error::ReservedLabelName {
             name: name.into(),
-            reason: "names starting with `__` are reserved for internal use",
+            reason: "OpenMetrics reserves names starting with an underscore",
         });
     }
     Ok(())
@@ -143,7 +146,11 @@ mod tests {
 
     #[test]
     fn metric_names_follow_the_grammar() {
-        for good in ["a", "_a", ":a", "a:b_c9", "A"] {
+        assert_eq!(
+            metric_name("_a"),
+            Err(Error::ReservedMetricName { name: "_a".into() })
+        );
+        for good in ["a", ":a", "a:b_c9", "A"] {
             assert_eq!(metric_name(good), Ok(()), "{good}");
         }
         for bad in ["", "9a", "a-b", "a b", "é", "a{"] {
@@ -164,7 +171,11 @@ mod tests {
             label_name("__name__"),
             Err(Error::ReservedLabelName { .. })
         ));
-        assert_eq!(label_name("_a"), Ok(()));
+        assert!(matches!(
+            label_name("_a"),
+            Err(Error::ReservedLabelName { .. })
+        ));
+        assert_eq!(label_name("a_"), Ok(()));
     }
 
     #[test]

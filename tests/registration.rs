@@ -205,6 +205,17 @@ fn invalid_buckets_are_refused() {
 }
 
 #[test]
+fn state_set_names_must_be_label_names() {
+    let r = Registry::new();
+    assert_eq!(
+        r.register("lab:state", "", StateSet::new(&["a"])).unwrap_err(),
+        Error::StateSetName {
+            name: "lab:state".into()
+        }
+    );
+}
+
+#[test]
 fn state_sets_need_distinct_states() {
     let r = Registry::new();
     assert!(matches!(

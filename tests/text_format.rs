@@ -347,3 +347,37 @@ fn tour_openmetrics_text_passes_pythons_strict_parser() {
         assert!(kinds.contains(kind), "the tour lacks a {kind}");
     }
 }
+
+#[derive(Debug)]
+struct Reentrant(Registry);
+
+impl beamline::Collector for Reentrant {
+    fn collect(&self, out: &mut beamline::Collection<'_>) {
+        // Registering and scraping from inside a scrape must not deadlock.
+        let _ = self.0.register("late", "", Gauge::new());
+        let inner = self.0.encode_to_vec(Format::PrometheusText);
+        let g = Gauge::new();
+        g.set(i64::try_from(inner.len()).unwrap_or(0));
+        out.add("inner_bytes", "", g).unwrap();
+        // A collected family may not take a registered name.
+        assert!(matches!(
+            out.add("first", "", Gauge::new()),
+            Err(beamline::Error::DuplicateFamily { .. })
+        ));
+    }
+}
+
+#[test]
+fn collectors_may_call_back_into_the_registry() {
+    let r = Registry::new();
+    r.register("first", "", Gauge::new()).unwrap();
+    r.register_collector(Reentrant(r.clone()));
+    let text = text(&r, Format::OpenMetricsText);
+    assert!(text.contains("# TYPE inner_bytes gauge\n"), "{text}");
+    assert!(
+        text.contains("# TYPE late gauge\n") || !text.contains("late"),
+        "{text}"
+    );
+    let again = self::text(&r, Format::OpenMetricsText);
+    assert!(again.contains("late 0\n"), "{again}");
+}

@@ -16,11 +16,16 @@ mod negotiate;
 pub(crate) mod number;
 #[cfg(feature = "protobuf")]
 pub(crate) mod proto;
+#[cfg(feature = "protobuf")]
+mod protobuf;
 mod text;
 
 pub use negotiate::negotiate;
 
 /// An exposition format.
+///
+/// The two protobuf formats exist only with the `protobuf` cargo feature (on
+/// by default); without it, [`negotiate`] never picks them.
 ///
 /// # Examples
 ///
@@ -40,9 +45,11 @@ pub enum Format {
     /// Prometheus text 0.0.4, for older scrapers.
     PrometheusText,
     /// The OpenMetrics protobuf `MetricSet`.
+    #[cfg(feature = "protobuf")]
     OpenMetricsProtobuf,
     /// Length-delimited Prometheus `io.prometheus.client.MetricFamily`
     /// messages.
+    #[cfg(feature = "protobuf")]
     PrometheusProtobuf,
 }
 
@@ -52,7 +59,9 @@ impl Format {
         match self {
             Self::OpenMetricsText => "application/openmetrics-text; version=1.0.0; charset=utf-8",
             Self::PrometheusText => "text/plain; version=0.0.4; charset=utf-8",
+            #[cfg(feature = "protobuf")]
             Self::OpenMetricsProtobuf => "application/openmetrics-protobuf; version=1.0.0",
+            #[cfg(feature = "protobuf")]
             Self::PrometheusProtobuf => {
                 "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; \
                  encoding=delimited"
@@ -131,9 +140,11 @@ pub(crate) trait Encoder {
 fn run<O: Out>(registry: &Registry, format: Format, out: &mut O) {
     match format {
         Format::OpenMetricsText => registry.walk(&mut text::Text::new(out, true)),
-        // The protobuf formats are rendered as Prometheus text until their
-        // encoders land; `negotiate` never selects them before then.
-        _ => registry.walk(&mut text::Text::new(out, false)),
+        Format::PrometheusText => registry.walk(&mut text::Text::new(out, false)),
+        #[cfg(feature = "protobuf")]
+        Format::OpenMetricsProtobuf => registry.walk(&mut protobuf::OpenMetrics::new(out)),
+        #[cfg(feature = "protobuf")]
+        Format::PrometheusProtobuf => registry.walk(&mut protobuf::Prometheus::new(out)),
     }
 }
 

@@ -12,13 +12,19 @@ const FALLBACK: Format = Format::PrometheusText;
 /// agent, and 0.0.4 is the format that all of them, and every Prometheus
 /// server, read. A client that can use more asks for it by name, as
 /// Prometheus does. Under `application/*` the first allowed entry is
-/// OpenMetrics text: protobuf goes only to clients that name it.
-const PREFERENCE: [Format; 4] = [
+/// OpenMetrics text: protobuf goes only to clients that name it. Without the
+/// `protobuf` feature the protobuf formats are not candidates at all.
+const PREFERENCE: &[Format] = &[
     Format::PrometheusText,
     Format::OpenMetricsText,
+    #[cfg(feature = "protobuf")]
     Format::PrometheusProtobuf,
+    #[cfg(feature = "protobuf")]
     Format::OpenMetricsProtobuf,
 ];
+
+/// The number of candidate formats.
+const CANDIDATES: usize = PREFERENCE.len();
 
 /// The message type and framing that the Prometheus protobuf format sends.
 const PROMETHEUS_PROTO: &str = "io.prometheus.client.MetricFamily";
@@ -59,6 +65,7 @@ const EXACT: u8 = 4;
 ///   `application/vnd.google.protobuf` matches only with
 ///   `proto=io.prometheus.client.MetricFamily` and `encoding=delimited`.
 ///   `application/openmetrics-protobuf` matches with `version=1.0.0` or none.
+///   The two protobuf types match only with the `protobuf` feature.
 ///   Any other version (such as OpenMetrics 2.0.0 or Prometheus text 1.0.0)
 ///   does not match, nor does a text range whose `charset` is not `utf-8`.
 /// - The `escaping` parameter that Prometheus 3 sends takes no part in the
@@ -101,7 +108,7 @@ pub fn negotiate(accept: Option<&str>) -> Format {
     };
 
     // For each entry of `PREFERENCE`, the range that decides its weight.
-    let mut decided: [Option<Match>; 4] = [None; 4];
+    let mut decided: [Option<Match>; CANDIDATES] = [None; CANDIDATES];
     let mut cursor = Cursor {
         text: header,
         pos: 0,
@@ -140,7 +147,7 @@ struct Match {
 /// the earliest range, then the most specific, then the first in
 /// `PREFERENCE`. Two formats share a position only when one wildcard decides
 /// both, at one specificity, so in practice `PREFERENCE` settles those.
-fn choose(decided: &[Option<Match>; 4]) -> Format {
+fn choose(decided: &[Option<Match>; CANDIDATES]) -> Format {
     let key = |m: Match| (m.weight, std::cmp::Reverse(m.position), m.specificity);
     let mut chosen: Option<(Format, Match)> = None;
     for (&format, slot) in PREFERENCE.iter().zip(decided) {
@@ -283,7 +290,7 @@ impl<'a> MediaRange<'a> {
 
     /// Lets this range decide the weight of each format it matches more
     /// closely than the ranges before it.
-    fn record(&self, position: usize, decided: &mut [Option<Match>; 4]) {
+    fn record(&self, position: usize, decided: &mut [Option<Match>; CANDIDATES]) {
         let weight = self.weight.unwrap_or(1000);
         for (&format, slot) in PREFERENCE.iter().zip(decided.iter_mut()) {
             let Some(specificity) = self.specificity(format) else {
@@ -325,7 +332,9 @@ impl<'a> MediaRange<'a> {
             Format::OpenMetricsText if utf8 => version_match(self.version, "1.0.0", Some("0.0.1")),
             Format::PrometheusText if utf8 => version_match(self.version, "0.0.4", None),
             Format::OpenMetricsText | Format::PrometheusText => None,
+            #[cfg(feature = "protobuf")]
             Format::OpenMetricsProtobuf => version_match(self.version, "1.0.0", None),
+            #[cfg(feature = "protobuf")]
             Format::PrometheusProtobuf => {
                 let proto = self.proto.is_some_and(|v| v.is(PROMETHEUS_PROTO));
                 let encoding = self.encoding.is_some_and(|v| v.is(PROMETHEUS_ENCODING));
@@ -340,7 +349,9 @@ const fn media_type(format: Format) -> (&'static str, &'static str) {
     match format {
         Format::OpenMetricsText => ("application", "openmetrics-text"),
         Format::PrometheusText => ("text", "plain"),
+        #[cfg(feature = "protobuf")]
         Format::OpenMetricsProtobuf => ("application", "openmetrics-protobuf"),
+        #[cfg(feature = "protobuf")]
         Format::PrometheusProtobuf => ("application", "vnd.google.protobuf"),
     }
 }
@@ -467,8 +478,22 @@ mod tests {
 
     const OM: Format = Format::OpenMetricsText;
     const TEXT: Format = Format::PrometheusText;
+    /// OpenMetrics protobuf, or without the feature the fallback.
+    #[cfg(feature = "protobuf")]
     const OM_PROTO: Format = Format::OpenMetricsProtobuf;
+    #[cfg(not(feature = "protobuf"))]
+    const OM_PROTO: Format = TEXT;
+    /// Prometheus protobuf, or without the feature what the Prometheus
+    /// headers that list it first rank next: OpenMetrics text.
+    #[cfg(feature = "protobuf")]
     const PROTO: Format = Format::PrometheusProtobuf;
+    #[cfg(not(feature = "protobuf"))]
+    const PROTO: Format = OM;
+    /// Prometheus protobuf named alone, or without the feature the fallback.
+    #[cfg(feature = "protobuf")]
+    const PROTO_ALONE: Format = Format::PrometheusProtobuf;
+    #[cfg(not(feature = "protobuf"))]
+    const PROTO_ALONE: Format = TEXT;
 
     /// Headers that Prometheus servers send, with the format each must get.
     /// Since 2.49 the header is built from `scrape_protocols`, weighting them
@@ -621,7 +646,7 @@ mod tests {
         (
             "application/vnd.google.protobuf;proto=\"io.prometheus.client.MetricFamily\";\
              encoding=\"delim\\ited\"",
-            PROTO,
+            PROTO_ALONE,
         ),
         // Charset.
         ("text/plain;charset=iso-8859-1", TEXT),

@@ -8,10 +8,12 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use serde_json::Value;
+
+pub(crate) mod gen;
 
 /// Returns whether the tests run in CI, where every checker must be present.
 pub(crate) fn in_ci() -> bool {
@@ -181,4 +183,64 @@ pub(crate) fn promtool_check(promtool: &PathBuf, text: &str) -> (i32, String) {
     let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.code().unwrap_or(-1), text)
+}
+
+/// The `protoc` binary (Debian's `protobuf-compiler`; `libprotobuf-dev`
+/// provides the `google/protobuf/timestamp.proto` both schemas import).
+/// Missing, it fails the test when `CI` or `BEAMLINE_REQUIRE_PROTOC` is set.
+pub(crate) fn protoc() -> Option<PathBuf> {
+    let path =
+        PathBuf::from(std::env::var_os("BEAMLINE_PROTOC").unwrap_or_else(|| "protoc".into()));
+    let ok = Command::new(&path)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    let timestamp = Path::new("/usr/include/google/protobuf/timestamp.proto").exists();
+    if ok && timestamp {
+        return Some(path);
+    }
+    let what = "protoc with timestamp.proto (Debian packages `protobuf-compiler`, \
+                `libprotobuf-dev`)";
+    assert!(
+        std::env::var_os("BEAMLINE_REQUIRE_PROTOC").is_none(),
+        "{what} is required (BEAMLINE_REQUIRE_PROTOC is set) but missing"
+    );
+    missing(what)
+}
+
+/// Decodes one binary `message` with `protoc --decode`, reading the schema
+/// `proto` from `src/encoding/proto`, and returns protoc's text form.
+///
+/// # Panics
+///
+/// When protoc cannot read the bytes as that message.
+pub(crate) fn protoc_decode(protoc: &Path, message: &str, proto: &str, bytes: &[u8]) -> String {
+    let mut child = Command::new(protoc)
+        .arg(format!("--decode={message}"))
+        .arg("-I")
+        .arg(manifest_dir().join("src/encoding/proto"))
+        .args(["-I", "/usr/include", proto])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("protoc starts");
+    // Written from another thread: input and output may both exceed a
+    // pipe's buffer.
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    let input = bytes.to_vec();
+    let writer = std::thread::spawn(move || stdin.write_all(&input));
+    let out = child.wait_with_output().expect("protoc finishes");
+    writer
+        .join()
+        .expect("the writer thread ends")
+        .expect("protoc reads stdin");
+    assert!(
+        out.status.success(),
+        "protoc cannot decode {message}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("protoc prints UTF-8")
 }
