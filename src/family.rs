@@ -1,76 +1,25 @@
 //! Label families: one series per distinct set of label values.
 //!
 //! Lookups by borrowed values take no lock and allocate nothing when the
-//! series exists; they go through a concurrent hash set. Creating or removing
-//! a series is the rare slow path and takes a mutex that also keeps the
-//! creation order that scrapes follow.
+//! series exists (see `index` for how). Creating or removing a series is the
+//! rare slow path and takes a mutex that also keeps the creation order that
+//! scrapes follow.
 
 use std::fmt;
-use std::hash::{Hash, Hasher};
 use std::sync::Arc;
-
-use foldhash::fast::RandomState;
-use papaya::{Equivalent, HashSet};
-use parking_lot::Mutex;
 
 use crate::labels::{render_pairs, LabelValues};
 use crate::metrics::Metric;
 use crate::view::{Point, Scratch};
 
-/// One series of a family: its label values, their pre-rendered text and
-/// the metric.
-#[derive(Debug)]
-pub(crate) struct Series<M, const N: usize> {
-    values: [Box<str>; N],
-    rendered: Box<str>,
-    metric: M,
-}
+mod index;
 
-/// The hash-set key: a series, hashed and compared by its label values.
-struct Key<M, const N: usize>(Arc<Series<M, N>>);
-
-impl<M, const N: usize> Hash for Key<M, N> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        // `str` hashes its bytes then a terminator, so ("ab", "c") and
-        // ("a", "bc") hash differently.
-        for v in &self.0.values {
-            (**v).hash(state);
-        }
-    }
-}
-
-impl<M, const N: usize> PartialEq for Key<M, N> {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.values == other.0.values
-    }
-}
-
-impl<M, const N: usize> Eq for Key<M, N> {}
-
-/// A borrowed lookup key that hashes like [`Key`].
-struct Query<'a, const N: usize>([&'a str; N]);
-
-impl<const N: usize> Hash for Query<'_, N> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        for v in self.0 {
-            v.hash(state);
-        }
-    }
-}
-
-impl<M, const N: usize> Equivalent<Key<M, N>> for Query<'_, N> {
-    fn equivalent(&self, key: &Key<M, N>) -> bool {
-        self.0.iter().zip(&key.0.values).all(|(a, b)| *a == &**b)
-    }
-}
+use index::{Index, Series};
 
 struct Inner<M, const N: usize> {
     names: [Box<str>; N],
     template: M,
-    index: HashSet<Key<M, N>, RandomState>,
-    /// Series in creation order. Held by creators, removers and scrapes,
-    /// never by lookups.
-    order: Mutex<Vec<Arc<Series<M, N>>>>,
+    index: Index<M, N>,
 }
 
 /// A family of metrics of type `M` told apart by `N` label values.
@@ -153,14 +102,14 @@ impl<M: Metric, const N: usize> Family<M, N> {
             inner: Arc::new(Inner {
                 names: label_names.map(Into::into),
                 template,
-                index: HashSet::builder().hasher(RandomState::default()).build(),
-                order: Mutex::new(Vec::new()),
+                index: Index::new(),
             }),
         }
     }
 
     /// Returns a handle to the series with these label values, creating it on
-    /// first use. Allocates nothing when the series exists.
+    /// first use. Allocates nothing when the series exists; the clone costs
+    /// one reference-count increment, which [`with`](Self::with) avoids.
     #[inline]
     pub fn get(&self, values: impl LabelValues<N>) -> M {
         self.with(values, M::clone)
@@ -171,23 +120,21 @@ impl<M: Metric, const N: usize> Family<M, N> {
     #[inline]
     pub fn with<R>(&self, values: impl LabelValues<N>, f: impl FnOnce(&M) -> R) -> R {
         let values = values.values();
-        {
-            let index = self.inner.index.pin();
-            if let Some(key) = index.get(&Query(values)) {
-                return f(&key.0.metric);
-            }
+        let index = &self.inner.index;
+        let hash = index.hash(&values);
+        match index.find(hash, &values, |series| f(&series.metric)) {
+            Ok(r) => r,
+            Err(f) => f(&self.get_or_create(hash, values)),
         }
-        let series = self.create(values);
-        f(&series.metric)
     }
 
     #[cold]
-    fn create(&self, values: [&str; N]) -> Arc<Series<M, N>> {
-        let mut order = self.inner.order.lock();
-        let index = self.inner.index.pin();
+    fn get_or_create(&self, hash: u64, values: [&str; N]) -> Arc<Series<M, N>> {
+        let index = &self.inner.index;
+        let mut writer = index.lock();
         // Another thread may have created it while this one waited.
-        if let Some(key) = index.get(&Query(values)) {
-            return Arc::clone(&key.0);
+        if let Some(series) = Index::find_locked(&writer, hash, &values) {
+            return series;
         }
         let mut rendered = String::new();
         let own = self.inner.template.own_labels();
@@ -200,38 +147,33 @@ impl<M: Metric, const N: usize> Family<M, N> {
                 .zip(values)
                 .chain(own.iter().map(|(n, v)| (&**n, &**v))),
         );
-        let series = Arc::new(Series {
-            values: values.map(Into::into),
-            rendered: rendered.into(),
-            metric: self.inner.template.fresh(),
-        });
-        index.insert(Key(Arc::clone(&series)));
-        order.push(Arc::clone(&series));
-        series
+        index.insert_locked(
+            &mut writer,
+            hash,
+            values.map(Into::into),
+            rendered.into(),
+            self.inner.template.fresh(),
+        )
     }
 
     /// Removes the series with these label values. Returns whether it
     /// existed. Handles to it keep working but are no longer exposed.
     pub fn remove(&self, values: impl LabelValues<N>) -> bool {
         let values = values.values();
-        let mut order = self.inner.order.lock();
-        let removed = self.inner.index.pin().remove(&Query(values));
-        if removed {
-            order.retain(|s| s.values.iter().zip(values).any(|(a, b)| &**a != b));
-        }
-        removed
+        let index = &self.inner.index;
+        let hash = index.hash(&values);
+        index.remove_locked(&mut index.lock(), hash, &values)
     }
 
     /// Removes every series.
     pub fn clear(&self) {
-        let mut order = self.inner.order.lock();
-        self.inner.index.pin().clear();
-        order.clear();
+        let index = &self.inner.index;
+        index.clear_locked(&mut index.lock());
     }
 
     /// Returns the number of series.
     pub fn len(&self) -> usize {
-        self.inner.order.lock().len()
+        self.inner.index.lock().order.len()
     }
 
     /// Returns whether the family has no series.
@@ -253,8 +195,8 @@ impl<M: Metric, const N: usize> Family<M, N> {
         scratch: &mut Scratch,
         f: &mut dyn FnMut(&SeriesLabels<'_>, Point<'_>),
     ) {
-        let order = self.inner.order.lock();
-        for series in order.iter() {
+        let writer = self.inner.index.lock();
+        for series in &writer.order {
             let labels = SeriesLabels {
                 rendered: &series.rendered,
                 names: &self.inner.names,
@@ -269,6 +211,10 @@ impl<M: Metric, const N: usize> Family<M, N> {
 /// The labels of one series as encoders need them: pre-rendered text, and
 /// the pairs for formats that carry them structured.
 #[derive(Debug)]
+#[cfg_attr(
+    not(feature = "protobuf"),
+    allow(dead_code, reason = "read by the protobuf encoders only")
+)]
 pub struct SeriesLabels<'a> {
     /// `name="value"` pairs, escaped, comma-separated, no braces.
     pub(crate) rendered: &'a str,
@@ -278,6 +224,10 @@ pub struct SeriesLabels<'a> {
     pub(crate) own: &'a [(Box<str>, Box<str>)],
 }
 
+#[cfg_attr(
+    not(feature = "protobuf"),
+    allow(dead_code, reason = "read by the protobuf encoders only")
+)]
 impl SeriesLabels<'_> {
     /// Returns every pair, family labels first.
     pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
@@ -327,8 +277,9 @@ mod tests {
         f.remove(["1", "y"]);
         let order: Vec<String> = f
             .inner
-            .order
+            .index
             .lock()
+            .order
             .iter()
             .map(|s| s.rendered.to_string())
             .collect();

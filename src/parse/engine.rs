@@ -33,7 +33,9 @@ pub(super) fn run(input: &str, dialect: Dialect) -> Result<Exposition<'_>, Parse
             number: last.number + 1,
             text,
         };
-        if text.ends_with('\r') {
+        // HELP text may end in a carriage return (the ABNF's `normal-char`
+        // includes it); anywhere else it betrays a CRLF line ending.
+        if text.ends_with('\r') && !text.starts_with("# HELP ") {
             return Err(line.error(text.len() - 1, Kind::CarriageReturn));
         }
         match lexer::parse_line(line, dialect)? {

@@ -167,3 +167,10 @@ fn reads_empty_expositions() {
     assert_eq!(exposition.families[0].help, None);
     assert_eq!(exposition.families[0].family_type, FamilyType::Unknown);
 }
+
+#[test]
+fn help_may_end_in_a_carriage_return() {
+    let text = "# TYPE a gauge\n# HELP a x\r\na 1\n# EOF\n";
+    let exposition = parse_openmetrics(text).unwrap();
+    assert_eq!(exposition.families[0].help.as_deref(), Some("x\r"));
+}

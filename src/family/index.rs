@@ -1,0 +1,341 @@
+//! The lookup index of a family: an open-addressing hash table whose slots
+//! are written once, read without locks through a per-thread cache.
+//!
+//! Writers (creating, removing, clearing series) hold the family's mutex.
+//! A slot, once filled, is never emptied: removal marks the series removed
+//! and leaves a tombstone, and when tombstones and live series fill three
+//! quarters of the table, a writer builds a new table and bumps `version`.
+//!
+//! Readers keep, per thread, the table they last used and the version it
+//! belonged to. A lookup loads `version`, and when it matches, probes the
+//! cached table with plain atomic loads: no lock, no reference count, no
+//! fence. The cache holds an `Arc`, so an old table lives until every thread
+//! that cached it has moved on.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+use foldhash::fast::RandomState;
+use parking_lot::{Mutex, MutexGuard};
+
+/// One series of a family: its label values, their pre-rendered text and
+/// the metric.
+#[derive(Debug)]
+pub(crate) struct Series<M, const N: usize> {
+    hash: u64,
+    pub(crate) values: [Box<str>; N],
+    pub(crate) rendered: Box<str>,
+    pub(crate) metric: M,
+    removed: AtomicBool,
+}
+
+impl<M, const N: usize> Series<M, N> {
+    fn matches(&self, hash: u64, values: &[&str; N]) -> bool {
+        self.hash == hash
+            && !self.removed.load(Ordering::Relaxed)
+            && self.values.iter().zip(values).all(|(a, b)| **a == **b)
+    }
+}
+
+struct Table<M, const N: usize> {
+    mask: usize,
+    slots: Box<[OnceLock<Arc<Series<M, N>>>]>,
+}
+
+impl<M, const N: usize> Table<M, N> {
+    /// Returns an empty table with room for at least `live` series below
+    /// the load limit.
+    fn for_live(live: usize) -> Self {
+        let capacity = (live.max(4) * 2).next_power_of_two();
+        Self {
+            mask: capacity - 1,
+            slots: (0..capacity).map(|_| OnceLock::new()).collect(),
+        }
+    }
+
+    fn capacity(&self) -> usize {
+        self.slots.len()
+    }
+
+    fn find(&self, hash: u64, values: &[&str; N]) -> Option<&Arc<Series<M, N>>> {
+        // Truncation is fine: only the low bits pick the start slot.
+        #[allow(clippy::cast_possible_truncation, reason = "low bits index the table")]
+        let mut i = hash as usize & self.mask;
+        // The load limit keeps an empty slot in every probe sequence.
+        loop {
+            let series = self.slots.get(i)?.get()?;
+            if series.matches(hash, values) {
+                return Some(series);
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+
+    /// Puts `series` in the first empty slot of its probe sequence.
+    fn insert(&self, series: Arc<Series<M, N>>) {
+        #[allow(clippy::cast_possible_truncation, reason = "low bits index the table")]
+        let mut i = series.hash as usize & self.mask;
+        let mut series = Some(series);
+        for _ in 0..self.slots.len() {
+            if let Some(slot) = self.slots.get(i) {
+                if slot.get().is_none() {
+                    if let Some(s) = series.take() {
+                        // Only writers insert, under the family mutex, so the
+                        // slot is still empty.
+                        if let Err(back) = slot.set(s) {
+                            series = Some(back);
+                        } else {
+                            return;
+                        }
+                    }
+                }
+            }
+            i = (i + 1) & self.mask;
+        }
+    }
+}
+
+/// What writers share under the family mutex.
+pub(crate) struct Writer<M, const N: usize> {
+    table: Arc<Table<M, N>>,
+    /// Filled slots of `table`, tombstones included.
+    used: usize,
+    /// Live series in creation order.
+    pub(crate) order: Vec<Arc<Series<M, N>>>,
+}
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
+
+/// The index of one family.
+pub(crate) struct Index<M, const N: usize> {
+    id: usize,
+    hasher: RandomState,
+    /// Bumped (under the mutex) each time `table` is replaced.
+    version: AtomicU64,
+    writer: Mutex<Writer<M, N>>,
+}
+
+const CACHE_SLOTS: usize = 32;
+
+struct CacheSlot {
+    id: usize,
+    version: u64,
+    table: Option<Arc<dyn Any + Send + Sync>>,
+}
+
+thread_local! {
+    /// Per thread, the tables of recently used families, direct-mapped by
+    /// family id.
+    static CACHE: RefCell<[CacheSlot; CACHE_SLOTS]> = const {
+        RefCell::new([const { CacheSlot { id: usize::MAX, version: 0, table: None } }; CACHE_SLOTS])
+    };
+}
+
+impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
+    pub(crate) fn new() -> Self {
+        Self {
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            hasher: RandomState::default(),
+            version: AtomicU64::new(0),
+            writer: Mutex::new(Writer {
+                table: Arc::new(Table::for_live(0)),
+                used: 0,
+                order: Vec::new(),
+            }),
+        }
+    }
+
+    /// Hashes label values, each with its length first so that ("ab", "c")
+    /// and ("a", "bc") differ.
+    #[inline]
+    pub(crate) fn hash(&self, values: &[&str; N]) -> u64 {
+        let mut h = self.hasher.build_hasher();
+        for v in values {
+            h.write_usize(v.len());
+            h.write(v.as_bytes());
+        }
+        h.finish()
+    }
+
+    /// Runs `f` on the live series with these values, found without a lock;
+    /// hands `f` back when the series does not exist (or the per-thread
+    /// cache is busy, as in a lookup nested in another's closure).
+    #[inline]
+    pub(crate) fn find<R, F>(&self, hash: u64, values: &[&str; N], f: F) -> Result<R, F>
+    where
+        F: FnOnce(&Arc<Series<M, N>>) -> R,
+    {
+        let mut f = Some(f);
+        // Acquire pairs with the writer's Release bump: a new version's
+        // table is fully built before a reader can pick it.
+        let version = self.version.load(Ordering::Acquire);
+        let found = CACHE.try_with(|cache| {
+            let mut cache = cache.try_borrow_mut().ok()?;
+            let slot = cache.get_mut(self.id % CACHE_SLOTS)?;
+            if slot.id != self.id || slot.version != version || slot.table.is_none() {
+                let writer = self.writer.lock();
+                slot.id = self.id;
+                slot.version = self.version.load(Ordering::Relaxed);
+                slot.table = Some(Arc::clone(&writer.table) as Arc<dyn Any + Send + Sync>);
+            }
+            let table = slot.table.as_ref()?.downcast_ref::<Table<M, N>>()?;
+            let series = table.find(hash, values)?;
+            f.take().map(|f| f(series))
+        });
+        match (found, f) {
+            (Ok(Some(r)), _) => Ok(r),
+            (_, Some(f)) => Err(f),
+            (_, None) => unreachable!("f is consumed only when a result is returned"),
+        }
+    }
+
+    /// Locks the writer state.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Writer<M, N>> {
+        self.writer.lock()
+    }
+
+    /// Returns the live series with these values, under the lock.
+    pub(crate) fn find_locked(
+        writer: &Writer<M, N>,
+        hash: u64,
+        values: &[&str; N],
+    ) -> Option<Arc<Series<M, N>>> {
+        writer.table.find(hash, values).cloned()
+    }
+
+    /// Adds a new series, under the lock.
+    pub(crate) fn insert_locked(
+        &self,
+        writer: &mut Writer<M, N>,
+        hash: u64,
+        values: [Box<str>; N],
+        rendered: Box<str>,
+        metric: M,
+    ) -> Arc<Series<M, N>> {
+        let series = Arc::new(Series {
+            hash,
+            values,
+            rendered,
+            metric,
+            removed: AtomicBool::new(false),
+        });
+        if (writer.used + 1) * 4 > writer.table.capacity() * 3 {
+            self.rebuild(writer, writer.order.len() + 1);
+        }
+        writer.table.insert(Arc::clone(&series));
+        writer.used += 1;
+        writer.order.push(Arc::clone(&series));
+        series
+    }
+
+    /// Marks the series with these values removed. Returns whether it was
+    /// live.
+    pub(crate) fn remove_locked(
+        &self,
+        writer: &mut Writer<M, N>,
+        hash: u64,
+        values: &[&str; N],
+    ) -> bool {
+        let Some(series) = writer.table.find(hash, values).cloned() else {
+            return false;
+        };
+        series.removed.store(true, Ordering::Relaxed);
+        writer.order.retain(|s| !Arc::ptr_eq(s, &series));
+        // Tombstones beyond the live count: start afresh.
+        if writer.used > 2 * writer.order.len() + 8 {
+            self.rebuild(writer, writer.order.len());
+        }
+        true
+    }
+
+    /// Removes every series.
+    pub(crate) fn clear_locked(&self, writer: &mut Writer<M, N>) {
+        for series in &writer.order {
+            series.removed.store(true, Ordering::Relaxed);
+        }
+        writer.order.clear();
+        self.rebuild(writer, 0);
+    }
+
+    /// Replaces the table by one holding only the live series.
+    fn rebuild(&self, writer: &mut Writer<M, N>, live: usize) {
+        let table = Table::for_live(live);
+        for series in &writer.order {
+            table.insert(Arc::clone(series));
+        }
+        writer.used = writer.order.len();
+        writer.table = Arc::new(table);
+        // Release pairs with the readers' Acquire load: see `find`.
+        self.version.fetch_add(1, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn insert(index: &Index<u32, 1>, value: &str, metric: u32) {
+        let h = index.hash(&[value]);
+        let mut w = index.lock();
+        index.insert_locked(&mut w, h, [value.into()], value.into(), metric);
+    }
+
+    fn get(index: &Index<u32, 1>, value: &str) -> Option<u32> {
+        let h = index.hash(&[value]);
+        index.find(h, &[value], |s| s.metric).ok()
+    }
+
+    #[test]
+    fn grows_and_finds_everything() {
+        let index = Index::<u32, 1>::new();
+        for i in 0..1000 {
+            insert(&index, &i.to_string(), i);
+        }
+        for i in 0..1000 {
+            assert_eq!(get(&index, &i.to_string()), Some(i));
+        }
+        assert_eq!(get(&index, "missing"), None);
+    }
+
+    #[test]
+    fn removal_leaves_tombstones_that_lookups_pass() {
+        let index = Index::<u32, 1>::new();
+        for i in 0..100 {
+            insert(&index, &i.to_string(), i);
+        }
+        for round in 0..50 {
+            let h = index.hash(&["7"]);
+            assert!(index.remove_locked(&mut index.lock(), h, &["7"]));
+            assert_eq!(get(&index, "7"), None);
+            insert(&index, "7", 1000 + round);
+            assert_eq!(get(&index, "7"), Some(1000 + round));
+            assert_eq!(get(&index, "8"), Some(8));
+        }
+        assert_eq!(index.lock().order.len(), 100);
+        assert!(
+            index.lock().table.capacity() <= 512,
+            "tombstones are compacted"
+        );
+    }
+
+    #[test]
+    fn lookups_nested_in_a_lookup_still_work() {
+        let index = Index::<u32, 1>::new();
+        insert(&index, "a", 1);
+        insert(&index, "b", 2);
+        let h = index.hash(&["a"]);
+        let nested = index.find(h, &["a"], |_| get(&index, "b")).ok();
+        // The nested lookup cannot use the busy cache and reports a miss;
+        // the family falls back to its locked path then.
+        assert_eq!(nested, Some(None));
+        let hb = index.hash(&["b"]);
+        let w = index.lock();
+        assert_eq!(
+            Index::find_locked(&w, hb, &["b"]).map(|s| s.metric),
+            Some(2)
+        );
+    }
+}
