@@ -353,6 +353,9 @@ fn wait_for<T>(what: &str, limit: Duration, mut check: impl FnMut() -> Result<T,
 /// The value of a PromQL instant query that returns one sample.
 fn prom_value(prom: &str, query: &str) -> Result<f64, String> {
     let reply = get(prom, &format!("/api/v1/query?query={}", encode(query)));
+    if reply.status != 200 {
+        return Err(format!("{query}: HTTP {}: {}", reply.status, reply.text()));
+    }
     let json = reply.json();
     let result = &json["data"]["result"];
     let sample = result
@@ -406,6 +409,10 @@ fn prometheus_scrapes_every_family_and_counts_the_run() {
         let reply = TcpStream::connect(&prom)
             .map_err(|e| e.to_string())
             .map(|_| get(&prom, "/api/v1/targets"))?;
+        // Prometheus answers 503 while it starts up.
+        if reply.status != 200 {
+            return Err(format!("HTTP {}: {}", reply.status, reply.text()));
+        }
         let targets = reply.json();
         let health = &targets["data"]["activeTargets"][0]["health"];
         (health == "up")
