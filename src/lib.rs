@@ -76,13 +76,16 @@ mod family;
 mod labels;
 mod metrics;
 pub mod parse;
+pub mod quantile;
 mod registry;
+mod sync;
+pub mod testing;
 mod validation;
 mod view;
 
 pub use encoding::{negotiate, Format};
 pub use error::Error;
-pub use family::Family;
+pub use family::{Family, OVERFLOW_LABEL_VALUE};
 pub use labels::LabelValues;
 pub use metrics::{
     Buckets, Counter, CounterFn, Exemplar, FloatCounter, FloatGauge, Gauge, GaugeFn,

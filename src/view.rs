@@ -3,6 +3,8 @@
 //! Metric types produce a [`Point`] per series; every wire format consumes
 //! the same points, so a new format never touches the metric types.
 
+use std::sync::Arc;
+
 use crate::metrics::exemplar::ExemplarSlot;
 
 /// A sample value, kept in the type it was recorded in so that integers are
@@ -19,6 +21,10 @@ pub enum Num {
 
 impl Num {
     /// Returns the value as a float, as protobuf double fields need.
+    #[cfg_attr(
+        not(feature = "protobuf"),
+        allow(dead_code, reason = "read by the protobuf encoders only")
+    )]
     pub(crate) fn as_f64(self) -> f64 {
         match self {
             #[allow(clippy::cast_precision_loss, reason = "wire formats carry doubles")]
@@ -105,7 +111,7 @@ pub enum Point<'a> {
         /// When the summary was created, in seconds since the Unix epoch.
         created: f64,
         /// Quantile estimates: (canonical quantile text, quantile, value).
-        quantiles: &'a [(Box<str>, f64, f64)],
+        quantiles: &'a [(Arc<str>, f64, f64)],
     },
     /// An info metric (value 1; its labels carry the information).
     Info,
@@ -124,5 +130,6 @@ pub enum Point<'a> {
 pub struct Scratch {
     pub(crate) counts: Vec<u64>,
     pub(crate) flags: Vec<bool>,
-    pub(crate) quantiles: Vec<(Box<str>, f64, f64)>,
+    pub(crate) quantiles: Vec<(Arc<str>, f64, f64)>,
+    pub(crate) estimates: Vec<(f64, f64)>,
 }

@@ -1,25 +1,43 @@
-//! Summaries: a count and a sum of observations.
+//! Summaries: a count and a sum of observations, and optionally quantiles
+//! over a sliding time window.
 //!
 //! See OpenMetrics 1.0, "Summary". Samples are the quantiles (when
-//! configured), `_count`, `_sum` and `_created`.
+//! configured), `_count`, `_sum` and `_created`. Quantiles come from the
+//! lock-free sketch of [`crate::quantile`].
 
 use std::sync::Arc;
 
 use super::guards::Observe;
 use super::hotcold::HotCold;
 use super::{sealed, unix_now, Metric, MetricType};
+use crate::encoding::number::canonical_float;
+use crate::error::Error;
+use crate::quantile::{Clock, CoarseClock, Sketch, SketchConfig, SketchError};
 use crate::view::{Point, Scratch};
+
+/// The quantile part of a summary.
+#[derive(Debug)]
+struct Quantiles {
+    sketch: Sketch,
+    clock: Arc<dyn Clock>,
+    /// The canonical text of each quantile, for the `quantile` label.
+    texts: Box<[Arc<str>]>,
+}
 
 #[derive(Debug)]
 struct Core {
     cells: HotCold,
     created: f64,
+    quantiles: Option<Quantiles>,
 }
 
-/// A summary: count and sum, read as one consistent pair.
+/// A summary: count and sum, read as one consistent pair, and optional
+/// quantiles over a sliding window.
 ///
 /// NaN observations are ignored. `_count` and `_sum` are counters in
 /// OpenMetrics, so a scrape leaves them out while the sum is negative.
+/// `_count` and `_sum` are cumulative; the quantiles cover only the window
+/// (see [`SketchConfig`]) and are NaN while it is empty.
 ///
 /// # Examples
 ///
@@ -41,12 +59,90 @@ impl Default for Summary {
     }
 }
 
+impl From<SketchError> for Error {
+    fn from(e: SketchError) -> Self {
+        let (value, reason) = match e {
+            SketchError::QuantileOutOfRange { quantile } => {
+                (quantile, "quantiles must lie strictly between 0 and 1")
+            }
+            SketchError::DuplicateQuantile { quantile } => (quantile, "quantiles must be distinct"),
+            SketchError::AgeBucketsOutOfRange { age_buckets } =>
+            {
+                #[allow(clippy::cast_precision_loss, reason = "a small count")]
+                (age_buckets as f64, "age buckets must number 1 to 64")
+            }
+            SketchError::AgeBucketTooShort { max_age, .. } => (
+                max_age.as_secs_f64(),
+                "each age bucket must span at least 1 ms",
+            ),
+            SketchError::RelativeErrorOutOfRange { relative_error } => (
+                relative_error,
+                "the relative error must lie in [0.001, 0.5)",
+            ),
+        };
+        Error::InvalidSummary { value, reason }
+    }
+}
+
 impl Summary {
     /// Returns an empty summary without quantiles, created now.
     pub fn new() -> Self {
+        Self::build(None)
+    }
+
+    /// Returns a summary reporting `quantiles` over the default window (10
+    /// minutes in 5 age buckets) with a 1% relative error.
+    ///
+    /// # Errors
+    ///
+    /// Returns [`Error::InvalidSummary`] when a quantile is not strictly
+    /// between 0 and 1, or repeats.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use beamline::{Error, Summary};
+    ///
+    /// let latency = Summary::with_quantiles(&[0.5, 0.99])?;
+    /// for ms in 1..=100 {
+    ///     latency.observe(f64::from(ms) / 1000.0);
+    /// }
+    /// let q = latency.quantiles();
+    /// assert_eq!(q[0].0, 0.5);
+    /// assert!((q[0].1 - 0.050).abs() <= 0.050 * 0.01);
+    /// assert!(matches!(Summary::with_quantiles(&[1.5]), Err(Error::InvalidSummary { .. })));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn with_quantiles(quantiles: &[f64]) -> Result<Self, Error> {
+        Ok(Self::with_config(SketchConfig::new(quantiles)?))
+    }
+
+    /// Returns a summary with quantiles as `config` describes, timed by the
+    /// kernel's coarse monotonic clock.
+    pub fn with_config(config: SketchConfig) -> Self {
+        Self::with_config_and_clock(config, Arc::new(CoarseClock::new()))
+    }
+
+    /// Returns a summary with quantiles as `config` describes, timed by
+    /// `clock` (a [`ManualClock`](crate::quantile::ManualClock) in tests).
+    pub fn with_config_and_clock(config: SketchConfig, clock: Arc<dyn Clock>) -> Self {
+        let texts = config
+            .quantiles()
+            .iter()
+            .map(|&q| Arc::from(canonical_float(q)))
+            .collect();
+        Self::build(Some(Quantiles {
+            sketch: Sketch::new(config, Arc::clone(&clock)),
+            clock,
+            texts,
+        }))
+    }
+
+    fn build(quantiles: Option<Quantiles>) -> Self {
         Self(Arc::new(Core {
             cells: HotCold::new(1),
             created: unix_now(),
+            quantiles,
         }))
     }
 
@@ -57,6 +153,9 @@ impl Summary {
             return;
         }
         self.0.cells.record(0, 1, value);
+        if let Some(q) = &self.0.quantiles {
+            q.sketch.observe(value);
+        }
     }
 
     /// Returns the number of observations.
@@ -70,6 +169,16 @@ impl Summary {
     pub fn sum(&self) -> f64 {
         self.0.cells.snapshot(&mut Vec::new())
     }
+
+    /// Returns each configured quantile with its current estimate (NaN
+    /// while the window is empty); empty without quantiles.
+    pub fn quantiles(&self) -> Vec<(f64, f64)> {
+        let mut out = Vec::new();
+        if let Some(q) = &self.0.quantiles {
+            q.sketch.quantiles(&mut out);
+        }
+        out
+    }
 }
 
 impl Observe for Summary {
@@ -82,13 +191,25 @@ impl sealed::Sealed for Summary {
     const TYPE: MetricType = MetricType::Summary;
 
     fn fresh(&self) -> Self {
-        Self::new()
+        match &self.0.quantiles {
+            Some(q) => Self::with_config_and_clock(q.sketch.config().clone(), Arc::clone(&q.clock)),
+            None => Self::new(),
+        }
     }
 
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         let sum = self.0.cells.snapshot(&mut scratch.counts);
         let count = scratch.counts.first().copied().unwrap_or(0);
         scratch.quantiles.clear();
+        if let Some(q) = &self.0.quantiles {
+            q.sketch.quantiles(&mut scratch.estimates);
+            scratch.quantiles.extend(
+                q.texts
+                    .iter()
+                    .zip(&scratch.estimates)
+                    .map(|(text, &(quantile, value))| (Arc::clone(text), quantile, value)),
+            );
+        }
         f(Point::Summary {
             count,
             sum,

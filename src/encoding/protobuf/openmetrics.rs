@@ -1,5 +1,6 @@
 //! OpenMetrics protobuf: one `openmetrics.MetricSet` per scrape
-//! (OpenMetrics 1.0, "Protobuf format").
+//! (OpenMetrics 1.0, "Protobuf format"; the schema is
+//! `openmetrics_data_model.proto` in `src/encoding/proto`).
 //!
 //! Sample rules follow the text encoder: a histogram's sum is left out where
 //! OpenMetrics forbids `_sum` (negative bucket bounds, a negative or NaN
@@ -7,11 +8,13 @@
 //! the sum is negative or NaN. The count is a field of its own that a
 //! decoder cannot tell from 0 when absent, and it is never invalid, so it is
 //! always sent; a reader that renders text shows `_count` only beside a sum.
+//!
+//! The schema is proto3: zero numbers, empty strings and `false` are left
+//! out, except inside a `oneof`, where presence is the value. A double is
+//! left out only when it is `+0.0`, so that `-0.0` keeps its sign.
 
-use prost::Message;
-
-use super::{set, timestamp};
-use crate::encoding::proto::openmetrics as om;
+use super::wire::{Fields, Wire};
+use super::{put_timestamp, total};
 use crate::encoding::{Encoder, Out};
 use crate::family::SeriesLabels;
 use crate::metrics::exemplar::ExemplarSlot;
@@ -19,188 +22,215 @@ use crate::metrics::MetricType;
 use crate::registry::Descriptor;
 use crate::view::{BucketLayout, Num, Point};
 
+/// `MetricSet.metric_families`.
+const SET_FAMILIES: u32 = 1;
+
 /// Writes the families of a scrape as one `MetricSet`.
 ///
-/// A `MetricSet` has a single field, its repeated families (field 1), so the
-/// concatenation of each family written as that field is the encoding of the
-/// whole set: each family goes out as soon as it is complete.
+/// A `MetricSet` has a single field, its repeated families, so the
+/// concatenation of each family written as that field is the encoding of
+/// the whole set: each family goes out as soon as it is complete.
 pub(crate) struct OpenMetrics<'o, O: Out> {
     out: &'o mut O,
-    /// The family being built; its strings keep their allocations from one
-    /// family to the next.
-    family: om::MetricFamily,
-    /// Whether `family` holds a family not yet written.
+    /// The family being written, reused from one family to the next.
+    wire: Wire,
+    /// The family's constant labels, encoded once as `Metric.labels`.
+    consts: Fields,
+    /// Whether `wire` holds a family not yet sent.
     open: bool,
-    /// The encoded family, reused across families.
-    buf: Vec<u8>,
 }
-
-/// The key of `MetricSet.metric_families`: field 1, length-delimited.
-const FAMILY_KEY: u8 = 1 << 3 | 2;
 
 impl<'o, O: Out> OpenMetrics<'o, O> {
     pub(crate) fn new(out: &'o mut O) -> Self {
         Self {
             out,
-            family: om::MetricFamily::default(),
+            wire: Wire::default(),
+            consts: Fields::default(),
             open: false,
-            buf: Vec::new(),
         }
     }
 
     fn flush(&mut self) {
-        if !self.open {
-            return;
+        if self.open {
+            self.open = false;
+            self.out.put(self.wire.end(Some(SET_FAMILIES)));
         }
-        self.open = false;
-        self.buf.clear();
-        self.buf.push(FAMILY_KEY);
-        self.family
-            .encode_length_delimited(&mut self.buf)
-            .expect("a vector grows to fit any message");
-        self.out.put(&self.buf);
-        self.family.metrics.clear();
     }
 }
 
-fn metric_type(t: MetricType) -> om::MetricType {
+/// The `MetricType` enum value.
+fn metric_type(t: MetricType) -> i64 {
     match t {
-        MetricType::Counter => om::MetricType::Counter,
-        MetricType::Gauge => om::MetricType::Gauge,
-        MetricType::Histogram => om::MetricType::Histogram,
-        MetricType::GaugeHistogram => om::MetricType::GaugeHistogram,
-        MetricType::Summary => om::MetricType::Summary,
-        MetricType::Info => om::MetricType::Info,
-        MetricType::StateSet => om::MetricType::StateSet,
-        MetricType::Unknown => om::MetricType::Unknown,
+        MetricType::Unknown => 0,
+        MetricType::Gauge => 1,
+        MetricType::Counter => 2,
+        MetricType::StateSet => 3,
+        MetricType::Info => 4,
+        MetricType::Histogram => 5,
+        MetricType::GaugeHistogram => 6,
+        MetricType::Summary => 7,
     }
 }
 
-fn label(name: &str, value: &str) -> om::Label {
-    om::Label {
-        name: name.into(),
-        value: value.into(),
+/// A proto3 `string` field: left out when empty.
+fn text(w: &mut Wire, field: u32, value: &str) {
+    if !value.is_empty() {
+        w.string(field, &[value]);
     }
 }
 
-/// The labels of a series: the constant labels, then the family's. An info
-/// metric's own pairs are its value, not part of its identity.
-fn series_labels(desc: &Descriptor, labels: &SeriesLabels<'_>) -> Vec<om::Label> {
-    desc.const_labels
-        .iter()
-        .map(|(n, v)| (&**n, &**v))
-        .chain(
-            labels
-                .names
-                .iter()
-                .zip(labels.values)
-                .map(|(n, v)| (&**n, &**v)),
-        )
-        .map(|(n, v)| label(n, v))
-        .collect()
-}
-
-fn exemplar(slot: Option<&ExemplarSlot>) -> Option<om::Exemplar> {
-    let exemplar = slot?.load()?;
-    Some(om::Exemplar {
-        value: exemplar.value(),
-        timestamp: timestamp(exemplar.timestamp()),
-        label: exemplar.labels().map(|(n, v)| label(n, v)).collect(),
-    })
-}
-
-/// The int64 `int_value` of a gauge or unknown value when the number is an
-/// integer that fits, else `double_value`.
-fn signed(value: Num) -> (Option<i64>, f64) {
-    match value {
-        Num::I64(v) => (Some(v), 0.0),
-        Num::U64(v) => i64::try_from(v).map_or((None, value.as_f64()), |v| (Some(v), 0.0)),
-        Num::F64(v) => (None, v),
+/// A proto3 `double` field outside a `oneof`: left out when `+0.0`.
+fn double(w: &mut Wire, field: u32, value: f64) {
+    if value.to_bits() != 0 {
+        w.double(field, value);
     }
 }
 
-fn gauge(value: Num) -> om::GaugeValue {
-    use om::gauge_value::Value;
-    let (int, double) = signed(value);
-    om::GaugeValue {
-        value: Some(int.map_or(Value::DoubleValue(double), Value::IntValue)),
+/// A proto3 `uint64` field: left out when 0.
+fn uint(w: &mut Wire, field: u32, value: u64) {
+    if value != 0 {
+        w.uint64(field, value);
     }
 }
 
-fn unknown(value: Num) -> om::UnknownValue {
-    use om::unknown_value::Value;
-    let (int, double) = signed(value);
-    om::UnknownValue {
-        value: Some(int.map_or(Value::DoubleValue(double), Value::IntValue)),
-    }
+/// A `Label` message as field `field`.
+fn label(w: &mut Wire, field: u32, name: &str, value: &str) {
+    let at = w.open(field);
+    text(w, 1, name);
+    text(w, 2, value);
+    w.close(at);
 }
 
-fn counter(value: Num, created: Option<f64>, slot: Option<&ExemplarSlot>) -> om::CounterValue {
-    use om::counter_value::Total;
-    let total = match value {
-        Num::U64(v) => Total::IntValue(v),
-        Num::I64(v) => u64::try_from(v).map_or(Total::DoubleValue(value.as_f64()), Total::IntValue),
-        Num::F64(v) => Total::DoubleValue(v),
+/// An `Exemplar` message as field `field`, when the slot holds one.
+fn exemplar(w: &mut Wire, field: u32, slot: Option<&ExemplarSlot>) {
+    let Some(exemplar) = slot.and_then(ExemplarSlot::load) else {
+        return;
     };
-    om::CounterValue {
-        total: Some(total),
-        created: created.and_then(timestamp),
-        exemplar: exemplar(slot),
+    let at = w.open(field);
+    double(w, 1, exemplar.value());
+    put_timestamp(w, 2, exemplar.timestamp());
+    for (name, value) in exemplar.labels() {
+        label(w, 3, name, value);
     }
+    w.close(at);
 }
 
-/// A histogram or gauge histogram: cumulative buckets, the `+Inf` one last.
+/// A `GaugeValue` or `UnknownValue` (same layout) as field `field`:
+/// `int_value` for an integer that fits an int64, else `double_value`.
+fn number(w: &mut Wire, field: u32, value: Num) {
+    let at = w.open(field);
+    match value {
+        Num::I64(v) => w.int64(2, v),
+        Num::U64(v) => match i64::try_from(v) {
+            Ok(v) => w.int64(2, v),
+            Err(_) => w.double(1, value.as_f64()),
+        },
+        Num::F64(v) => w.double(1, v),
+    }
+    w.close(at);
+}
+
+/// A `CounterValue` as `MetricPoint` field 3: `int_value` (a uint64) for
+/// integers.
+fn counter(w: &mut Wire, value: Num, created: Option<f64>, slot: Option<&ExemplarSlot>) {
+    let at = w.open(3);
+    match value {
+        Num::U64(v) => w.uint64(2, v),
+        Num::I64(v) => match u64::try_from(v) {
+            Ok(v) => w.uint64(2, v),
+            Err(_) => w.double(1, value.as_f64()),
+        },
+        Num::F64(v) => w.double(1, v),
+    }
+    if let Some(created) = created {
+        put_timestamp(w, 3, created);
+    }
+    exemplar(w, 4, slot);
+    w.close(at);
+}
+
+/// A `HistogramValue` as `MetricPoint` field 4: cumulative buckets, the
+/// `+Inf` one last.
 fn histogram(
+    w: &mut Wire,
     layout: &BucketLayout,
     counts: &[u64],
     sum: Option<f64>,
     created: Option<f64>,
     exemplars: Option<&[ExemplarSlot]>,
-) -> om::HistogramValue {
-    let mut cumulative = 0u64;
-    let buckets = counts
-        .iter()
-        .enumerate()
-        .map(|(i, count)| {
-            cumulative = cumulative.saturating_add(*count);
-            om::histogram_value::Bucket {
-                count: cumulative,
-                upper_bound: layout.bounds.get(i).copied().unwrap_or(f64::INFINITY),
-                exemplar: exemplar(exemplars.and_then(|e| e.get(i))),
-            }
-        })
-        .collect();
-    om::HistogramValue {
-        sum: sum.map(om::histogram_value::Sum::DoubleValue),
-        count: cumulative,
-        created: created.and_then(timestamp),
-        buckets,
+) {
+    let at = w.open(4);
+    if let Some(sum) = sum {
+        w.double(1, sum);
     }
+    uint(w, 3, total(counts));
+    if let Some(created) = created {
+        put_timestamp(w, 4, created);
+    }
+    let mut cumulative = 0u64;
+    for (i, count) in counts.iter().enumerate() {
+        cumulative = cumulative.saturating_add(*count);
+        let bucket = w.open(5);
+        uint(w, 1, cumulative);
+        double(w, 2, layout.bounds.get(i).copied().unwrap_or(f64::INFINITY));
+        exemplar(w, 3, exemplars.and_then(|e| e.get(i)));
+        w.close(bucket);
+    }
+    w.close(at);
 }
 
-fn value(labels: &SeriesLabels<'_>, point: Point<'_>) -> om::metric_point::Value {
-    use om::metric_point::Value;
+/// A `SummaryValue` as `MetricPoint` field 7.
+fn summary(
+    w: &mut Wire,
+    count: u64,
+    sum: f64,
+    created: f64,
+    quantiles: &[(std::sync::Arc<str>, f64, f64)],
+) {
+    let at = w.open(7);
+    if sum >= 0.0 {
+        w.double(1, sum);
+    }
+    uint(w, 3, count);
+    put_timestamp(w, 4, created);
+    for (_, quantile, value) in quantiles {
+        let q = w.open(5);
+        double(w, 1, *quantile);
+        double(w, 2, *value);
+        w.close(q);
+    }
+    w.close(at);
+}
+
+/// The `MetricPoint`'s value, its `oneof` field.
+fn point_value(w: &mut Wire, labels: &SeriesLabels<'_>, point: Point<'_>) {
     match point {
         Point::Counter {
             value,
             created,
             exemplar,
-        } => Value::CounterValue(counter(value, created, exemplar)),
-        Point::Gauge(v) => Value::GaugeValue(gauge(v)),
-        Point::Unknown(v) => Value::UnknownValue(unknown(v)),
-        Point::Info => Value::InfoValue(om::InfoValue {
-            info: labels.own.iter().map(|(n, v)| label(n, v)).collect(),
-        }),
-        Point::StateSet { states, set } => Value::StateSetValue(om::StateSetValue {
-            states: states
-                .iter()
-                .zip(set)
-                .map(|(name, on)| om::state_set_value::State {
-                    enabled: *on,
-                    name: (**name).into(),
-                })
-                .collect(),
-        }),
+        } => counter(w, value, created, exemplar),
+        Point::Gauge(value) => number(w, 2, value),
+        Point::Unknown(value) => number(w, 1, value),
+        Point::Info => {
+            let at = w.open(6);
+            for (name, value) in labels.own {
+                label(w, 1, name, value);
+            }
+            w.close(at);
+        }
+        Point::StateSet { states, set } => {
+            let at = w.open(5);
+            for (name, on) in states.iter().zip(set) {
+                let state = w.open(1);
+                if *on {
+                    w.boolean(1, true);
+                }
+                text(w, 2, name);
+                w.close(state);
+            }
+            w.close(at);
+        }
         Point::Histogram {
             layout,
             counts,
@@ -209,13 +239,7 @@ fn value(labels: &SeriesLabels<'_>, point: Point<'_>) -> om::metric_point::Value
             exemplars,
         } => {
             let sum = layout.exposes_sum(sum).then_some(sum);
-            Value::HistogramValue(histogram(
-                layout,
-                counts,
-                sum,
-                Some(created),
-                Some(exemplars),
-            ))
+            histogram(w, layout, counts, sum, Some(created), Some(exemplars));
         }
         Point::GaugeHistogram {
             layout,
@@ -223,47 +247,51 @@ fn value(labels: &SeriesLabels<'_>, point: Point<'_>) -> om::metric_point::Value
             sum,
         } => {
             let sum = layout.exposes_gsum(sum).then_some(sum);
-            Value::HistogramValue(histogram(layout, counts, sum, None, None))
+            histogram(w, layout, counts, sum, None, None);
         }
         Point::Summary {
             count,
             sum,
             created,
             quantiles,
-        } => Value::SummaryValue(om::SummaryValue {
-            sum: (sum >= 0.0).then_some(om::summary_value::Sum::DoubleValue(sum)),
-            count,
-            created: timestamp(created),
-            quantile: quantiles
-                .iter()
-                .map(|(_, quantile, value)| om::summary_value::Quantile {
-                    quantile: *quantile,
-                    value: *value,
-                })
-                .collect(),
-        }),
+        } => summary(w, count, sum, created, quantiles),
     }
 }
 
 impl<O: Out> Encoder for OpenMetrics<'_, O> {
     fn family(&mut self, desc: &Descriptor) {
         self.flush();
-        let family = &mut self.family;
-        set(&mut family.name, &desc.name);
-        family.r#type = metric_type(desc.metric_type).into();
-        set(&mut family.unit, desc.unit.as_deref().unwrap_or(""));
-        set(&mut family.help, &desc.help);
+        let w = &mut self.wire;
+        w.begin();
+        text(w, 1, &desc.name);
+        let kind = metric_type(desc.metric_type);
+        if kind != 0 {
+            w.int64(2, kind);
+        }
+        text(w, 3, desc.unit.as_deref().unwrap_or(""));
+        text(w, 4, &desc.help);
+        self.consts.clear();
+        for (name, value) in desc.const_labels.iter() {
+            label(self.consts.wire(), 1, name, value);
+        }
         self.open = true;
     }
 
-    fn series(&mut self, desc: &Descriptor, labels: &SeriesLabels<'_>, point: Point<'_>) {
-        self.family.metrics.push(om::Metric {
-            labels: series_labels(desc, labels),
-            metric_points: vec![om::MetricPoint {
-                value: Some(value(labels, point)),
-                timestamp: None,
-            }],
-        });
+    fn series(&mut self, _: &Descriptor, labels: &SeriesLabels<'_>, point: Point<'_>) {
+        // An info metric's own pairs are its value, not part of the series'
+        // identity, so only the family's labels follow the constant ones.
+        // TODO: the label fields could be encoded once when the series is
+        // created, as its text is; today each scrape encodes them again.
+        let w = &mut self.wire;
+        let metric = w.open(5);
+        w.raw(self.consts.bytes());
+        for (name, value) in labels.names.iter().zip(labels.values) {
+            label(w, 1, name, value);
+        }
+        let at = w.open(2);
+        point_value(w, labels, point);
+        w.close(at);
+        w.close(metric);
     }
 
     fn finish(&mut self) {

@@ -1,6 +1,7 @@
 //! Prometheus protobuf: varint-length-delimited
 //! `io.prometheus.client.MetricFamily` messages, the format a Prometheus
-//! server asks for first when native histograms are on.
+//! server asks for first when native histograms are on (the schema is
+//! `metrics.proto` in `src/encoding/proto`).
 //!
 //! Prometheus reads each family as the series it would read from text 0.0.4,
 //! adding no suffix to counters and `_bucket`, `_count` and `_sum` to
@@ -11,12 +12,14 @@
 //!
 //! Prometheus reads an absent `sample_count` or `sample_sum` as 0, so both
 //! are always sent with their true values, even where OpenMetrics would
-//! leave `_count` and `_sum` out (negative bounds or sums).
+//! leave `_count` and `_sum` out (negative bounds or sums). Histograms keep
+//! their `+Inf` bucket, which Prometheus would otherwise make up from the
+//! count, so that its exemplar is kept.
+//!
+//! The schema is proto2: every field set is written, zero or not.
 
-use prost::Message;
-
-use super::{set, timestamp};
-use crate::encoding::proto::prometheus as prom;
+use super::wire::{Fields, Wire};
+use super::{put_timestamp, set, total};
 use crate::encoding::{Encoder, Out};
 use crate::family::SeriesLabels;
 use crate::metrics::exemplar::ExemplarSlot;
@@ -27,22 +30,24 @@ use crate::view::{BucketLayout, Point};
 /// Writes each family as one length-delimited `MetricFamily`.
 pub(crate) struct Prometheus<'o, O: Out> {
     out: &'o mut O,
-    /// The family being built; its name keeps its allocation from one
-    /// family to the next.
-    family: prom::MetricFamily,
-    /// Whether `family` holds a family not yet written.
+    /// The family being written, reused from one family to the next.
+    wire: Wire,
+    /// The family's constant labels, encoded once as `Metric.label`.
+    consts: Fields,
+    /// The family's unit, written after its metrics as field 5.
+    unit: Option<String>,
+    /// Whether `wire` holds a family not yet sent.
     open: bool,
-    /// The encoded family, reused across families.
-    buf: Vec<u8>,
 }
 
 impl<'o, O: Out> Prometheus<'o, O> {
     pub(crate) fn new(out: &'o mut O) -> Self {
         Self {
             out,
-            family: prom::MetricFamily::default(),
+            wire: Wire::default(),
+            consts: Fields::default(),
+            unit: None,
             open: false,
-            buf: Vec::new(),
         }
     }
 
@@ -51,92 +56,141 @@ impl<'o, O: Out> Prometheus<'o, O> {
             return;
         }
         self.open = false;
-        self.buf.clear();
-        self.family
-            .encode_length_delimited(&mut self.buf)
-            .expect("a vector grows to fit any message");
-        self.out.put(&self.buf);
-        self.family.metric.clear();
+        if let Some(unit) = &self.unit {
+            self.wire.string(5, &[unit]);
+        }
+        self.out.put(self.wire.end(None));
     }
 }
 
-/// The family's name suffix and type as Prometheus reads them.
-fn kind(t: MetricType) -> (&'static str, prom::MetricType) {
+/// The family's name suffix and `MetricType` as Prometheus reads them.
+fn kind(t: MetricType) -> (&'static str, i64) {
+    const COUNTER: i64 = 0;
+    const GAUGE: i64 = 1;
+    const SUMMARY: i64 = 2;
+    const UNTYPED: i64 = 3;
+    const HISTOGRAM: i64 = 4;
+    const GAUGE_HISTOGRAM: i64 = 5;
     match t {
-        MetricType::Counter => ("_total", prom::MetricType::Counter),
-        MetricType::Info => ("_info", prom::MetricType::Gauge),
-        MetricType::Gauge | MetricType::StateSet => ("", prom::MetricType::Gauge),
-        MetricType::Histogram => ("", prom::MetricType::Histogram),
-        MetricType::GaugeHistogram => ("", prom::MetricType::GaugeHistogram),
-        MetricType::Summary => ("", prom::MetricType::Summary),
-        MetricType::Unknown => ("", prom::MetricType::Untyped),
+        MetricType::Counter => ("_total", COUNTER),
+        MetricType::Info => ("_info", GAUGE),
+        MetricType::Gauge | MetricType::StateSet => ("", GAUGE),
+        MetricType::Histogram => ("", HISTOGRAM),
+        MetricType::GaugeHistogram => ("", GAUGE_HISTOGRAM),
+        MetricType::Summary => ("", SUMMARY),
+        MetricType::Unknown => ("", UNTYPED),
     }
 }
 
-fn label(name: &str, value: &str) -> prom::LabelPair {
-    prom::LabelPair {
-        name: Some(name.into()),
-        value: Some(value.into()),
+/// A `LabelPair` message as field `field`.
+fn label(w: &mut Wire, field: u32, name: &str, value: &str) {
+    let at = w.open(field);
+    w.string(1, &[name]);
+    w.string(2, &[value]);
+    w.close(at);
+}
+
+/// An `Exemplar` message as field `field`, when the slot holds one.
+fn exemplar(w: &mut Wire, field: u32, slot: Option<&ExemplarSlot>) {
+    let Some(exemplar) = slot.and_then(ExemplarSlot::load) else {
+        return;
+    };
+    let at = w.open(field);
+    for (name, value) in exemplar.labels() {
+        label(w, 1, name, value);
     }
+    w.double(2, exemplar.value());
+    put_timestamp(w, 3, exemplar.timestamp());
+    w.close(at);
 }
 
-/// The labels of a series: the constant labels, the family's, and an info
-/// metric's own. Prometheus sorts them itself.
-fn series_labels(desc: &Descriptor, labels: &SeriesLabels<'_>) -> Vec<prom::LabelPair> {
-    desc.const_labels
-        .iter()
-        .map(|(n, v)| (&**n, &**v))
-        .chain(labels.pairs())
-        .map(|(n, v)| label(n, v))
-        .collect()
+/// A message holding only `value` as field 1 (`Gauge`, `Untyped`) as field
+/// `field` of `Metric`.
+fn single(w: &mut Wire, field: u32, value: f64) {
+    let at = w.open(field);
+    w.double(1, value);
+    w.close(at);
 }
 
-fn exemplar(slot: Option<&ExemplarSlot>) -> Option<prom::Exemplar> {
-    let exemplar = slot?.load()?;
-    Some(prom::Exemplar {
-        label: exemplar.labels().map(|(n, v)| label(n, v)).collect(),
-        value: Some(exemplar.value()),
-        timestamp: timestamp(exemplar.timestamp()),
-    })
-}
-
-fn gauge(label: Vec<prom::LabelPair>, value: f64) -> prom::Metric {
-    prom::Metric {
-        label,
-        gauge: Some(prom::Gauge { value: Some(value) }),
-        ..prom::Metric::default()
+/// A `Counter` as `Metric` field 3.
+fn counter(w: &mut Wire, value: f64, created: Option<f64>, slot: Option<&ExemplarSlot>) {
+    let at = w.open(3);
+    w.double(1, value);
+    exemplar(w, 2, slot);
+    if let Some(created) = created {
+        put_timestamp(w, 3, created);
     }
+    w.close(at);
 }
 
-/// A classic histogram: cumulative buckets, the `+Inf` one included so that
-/// its exemplar is kept.
+/// A `Histogram` as `Metric` field 7.
 fn histogram(
+    w: &mut Wire,
     layout: &BucketLayout,
     counts: &[u64],
     sum: f64,
     created: Option<f64>,
     exemplars: Option<&[ExemplarSlot]>,
-) -> prom::Histogram {
+) {
+    let at = w.open(7);
+    w.uint64(1, total(counts));
+    w.double(2, sum);
     let mut cumulative = 0u64;
-    let bucket = counts
-        .iter()
-        .enumerate()
-        .map(|(i, count)| {
-            cumulative = cumulative.saturating_add(*count);
-            prom::Bucket {
-                cumulative_count: Some(cumulative),
-                upper_bound: Some(layout.bounds.get(i).copied().unwrap_or(f64::INFINITY)),
-                exemplar: exemplar(exemplars.and_then(|e| e.get(i))),
-                ..prom::Bucket::default()
-            }
-        })
-        .collect();
-    prom::Histogram {
-        sample_count: Some(cumulative),
-        sample_sum: Some(sum.abs()),
-        bucket,
-        created_timestamp: created.and_then(timestamp),
-        ..prom::Histogram::default()
+    for (i, count) in counts.iter().enumerate() {
+        cumulative = cumulative.saturating_add(*count);
+        let bucket = w.open(3);
+        w.uint64(1, cumulative);
+        w.double(2, layout.bounds.get(i).copied().unwrap_or(f64::INFINITY));
+        exemplar(w, 3, exemplars.and_then(|e| e.get(i)));
+        w.close(bucket);
+    }
+    if let Some(created) = created {
+        put_timestamp(w, 15, created);
+    }
+    w.close(at);
+}
+
+/// A `Summary` as `Metric` field 4.
+fn summary(
+    w: &mut Wire,
+    count: u64,
+    sum: f64,
+    created: f64,
+    quantiles: &[(std::sync::Arc<str>, f64, f64)],
+) {
+    let at = w.open(4);
+    w.uint64(1, count);
+    w.double(2, sum);
+    for (_, quantile, value) in quantiles {
+        let q = w.open(3);
+        w.double(1, *quantile);
+        w.double(2, *value);
+        w.close(q);
+    }
+    put_timestamp(w, 4, created);
+    w.close(at);
+}
+
+impl<O: Out> Prometheus<'_, O> {
+    /// Writes one `Metric`: its labels (the constant ones, the family's, an
+    /// info metric's own, then `extra`; Prometheus sorts them itself), then
+    /// what `value` writes.
+    fn metric(
+        &mut self,
+        labels: &SeriesLabels<'_>,
+        extra: Option<(&str, &str)>,
+        value: impl FnOnce(&mut Wire),
+    ) {
+        // TODO: the label fields could be encoded once when the series is
+        // created, as its text is; today each scrape encodes them again.
+        let w = &mut self.wire;
+        let metric = w.open(4);
+        w.raw(self.consts.bytes());
+        for (name, value) in labels.pairs().chain(extra) {
+            label(w, 1, name, value);
+        }
+        value(w);
+        w.close(metric);
     }
 }
 
@@ -144,50 +198,42 @@ impl<O: Out> Encoder for Prometheus<'_, O> {
     fn family(&mut self, desc: &Descriptor) {
         self.flush();
         let (suffix, kind) = kind(desc.metric_type);
-        let name = self.family.name.get_or_insert_with(String::new);
-        set(name, &desc.name);
-        name.push_str(suffix);
-        self.family.r#type = Some(kind.into());
-        self.family.help = (!desc.help.is_empty()).then(|| desc.help.to_string());
-        self.family
-            .unit
-            .clone_from(&desc.unit.as_deref().map(str::to_owned));
+        let w = &mut self.wire;
+        w.begin();
+        w.string(1, &[&desc.name, suffix]);
+        if !desc.help.is_empty() {
+            w.string(2, &[&desc.help]);
+        }
+        w.int64(3, kind);
+        self.consts.clear();
+        for (name, value) in desc.const_labels.iter() {
+            label(self.consts.wire(), 1, name, value);
+        }
+        match (&desc.unit, &mut self.unit) {
+            (Some(unit), Some(kept)) => set(kept, unit),
+            (unit, kept) => *kept = unit.as_deref().map(str::to_owned),
+        }
         self.open = true;
     }
 
     fn series(&mut self, desc: &Descriptor, labels: &SeriesLabels<'_>, point: Point<'_>) {
-        let base = series_labels(desc, labels);
-        let metric = match point {
+        match point {
             Point::Counter {
                 value,
                 created,
-                exemplar: slot,
-            } => prom::Metric {
-                label: base,
-                counter: Some(prom::Counter {
-                    value: Some(value.as_f64()),
-                    exemplar: exemplar(slot),
-                    created_timestamp: created.and_then(timestamp),
-                }),
-                ..prom::Metric::default()
-            },
-            Point::Gauge(value) => gauge(base, value.as_f64()),
-            Point::Unknown(value) => prom::Metric {
-                label: base,
-                untyped: Some(prom::Untyped {
-                    value: Some(value.as_f64()),
-                }),
-                ..prom::Metric::default()
-            },
-            Point::Info => gauge(base, 1.0),
+                exemplar,
+            } => self.metric(labels, None, |w| {
+                counter(w, value.as_f64(), created, exemplar);
+            }),
+            Point::Gauge(value) => self.metric(labels, None, |w| single(w, 2, value.as_f64())),
+            Point::Unknown(value) => self.metric(labels, None, |w| single(w, 5, value.as_f64())),
+            Point::Info => self.metric(labels, None, |w| single(w, 2, 1.0)),
             Point::StateSet { states, set } => {
                 for (state, on) in states.iter().zip(set) {
-                    let mut label_set = base.clone();
-                    label_set.push(label(&desc.name, state));
-                    let metric = gauge(label_set, f64::from(u8::from(*on)));
-                    self.family.metric.push(metric);
+                    let value = f64::from(u8::from(*on));
+                    let extra = Some((&*desc.name, &**state));
+                    self.metric(labels, extra, |w| single(w, 2, value));
                 }
-                return;
             }
             Point::Histogram {
                 layout,
@@ -195,49 +241,25 @@ impl<O: Out> Encoder for Prometheus<'_, O> {
                 sum,
                 created,
                 exemplars,
-            } => prom::Metric {
-                label: base,
-                histogram: Some(histogram(
-                    layout,
-                    counts,
-                    sum,
-                    Some(created),
-                    Some(exemplars),
-                )),
-                ..prom::Metric::default()
-            },
+            } => self.metric(labels, None, |w| {
+                histogram(w, layout, counts, sum, Some(created), Some(exemplars));
+            }),
             Point::GaugeHistogram {
                 layout,
                 counts,
                 sum,
-            } => prom::Metric {
-                label: base,
-                histogram: Some(histogram(layout, counts, sum, None, None)),
-                ..prom::Metric::default()
-            },
+            } => self.metric(labels, None, |w| {
+                histogram(w, layout, counts, sum, None, None);
+            }),
             Point::Summary {
                 count,
                 sum,
                 created,
                 quantiles,
-            } => prom::Metric {
-                label: base,
-                summary: Some(prom::Summary {
-                    sample_count: Some(count),
-                    sample_sum: Some(sum.abs()),
-                    quantile: quantiles
-                        .iter()
-                        .map(|(_, quantile, value)| prom::Quantile {
-                            quantile: Some(*quantile),
-                            value: Some(*value),
-                        })
-                        .collect(),
-                    created_timestamp: timestamp(created),
-                }),
-                ..prom::Metric::default()
-            },
-        };
-        self.family.metric.push(metric);
+            } => self.metric(labels, None, |w| {
+                summary(w, count, sum, created, quantiles);
+            }),
+        }
     }
 
     fn finish(&mut self) {
