@@ -142,6 +142,9 @@ fn family_names_are_unique() {
     );
 }
 
+/// Registers one kind of family under a name.
+type Registrar = fn(&Registry, &str) -> Result<(), Error>;
+
 #[test]
 fn sample_names_must_not_collide() {
     let cases: [(&str, &str, &str); 4] = [
@@ -150,7 +153,7 @@ fn sample_names_must_not_collide() {
         ("foo", "foo_info", "foo_info"),
         ("foo", "foo_created", "foo_created"),
     ];
-    let first: [fn(&Registry, &str) -> Result<(), Error>; 4] = [
+    let first: [Registrar; 4] = [
         |r, n| {
             r.register(n, "", Histogram::new(Buckets::default()))
                 .map(drop)
@@ -208,7 +211,8 @@ fn invalid_buckets_are_refused() {
 fn state_set_names_must_be_label_names() {
     let r = Registry::new();
     assert_eq!(
-        r.register("lab:state", "", StateSet::new(&["a"])).unwrap_err(),
+        r.register("lab:state", "", StateSet::new(&["a"]))
+            .unwrap_err(),
         Error::StateSetName {
             name: "lab:state".into()
         }
