@@ -3,7 +3,13 @@
 //! ```text
 //! cargo run --example exposition                       # OpenMetrics text
 //! cargo run --example exposition -- --format prometheus
+//! cargo run --example exposition -- --format openmetrics-protobuf > set.bin
+//! cargo run --example exposition -- --format prometheus-protobuf > families.bin
 //! ```
+//!
+//! The protobuf formats are binary: `protoc --decode=openmetrics.MetricSet
+//! -I src/encoding/proto -I /usr/include openmetrics_data_model.proto < set.bin`
+//! shows the first one.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -116,15 +122,25 @@ fn build() -> Result<Registry, Error> {
     Ok(registry)
 }
 
+/// The names `--format` takes.
+#[cfg(feature = "protobuf")]
+const FORMATS: &str = "openmetrics|prometheus|openmetrics-protobuf|prometheus-protobuf";
+#[cfg(not(feature = "protobuf"))]
+const FORMATS: &str = "openmetrics|prometheus";
+
 fn parse_format(args: &[String]) -> Result<Format, String> {
     match args {
         [] => Ok(Format::OpenMetricsText),
         [flag, value] if flag == "--format" => match value.as_str() {
             "openmetrics" => Ok(Format::OpenMetricsText),
             "prometheus" => Ok(Format::PrometheusText),
+            #[cfg(feature = "protobuf")]
+            "openmetrics-protobuf" => Ok(Format::OpenMetricsProtobuf),
+            #[cfg(feature = "protobuf")]
+            "prometheus-protobuf" => Ok(Format::PrometheusProtobuf),
             other => Err(format!("unknown format `{other}`")),
         },
-        _ => Err("usage: exposition [--format openmetrics|prometheus]".into()),
+        _ => Err(format!("usage: exposition [--format {FORMATS}]")),
     }
 }
 

@@ -4,22 +4,81 @@
 //! series exists (see `index` for how). Creating or removing a series is the
 //! rare slow path and takes a mutex that also keeps the creation order that
 //! scrapes follow.
+//!
+//! A family can bound its number of series (`with_max_series`): past the
+//! cap, new label sets fold into one overflow series whose every value is
+//! [`OVERFLOW_LABEL_VALUE`], and each folded lookup is counted. It can also
+//! drop series left idle (`with_idle_expiry`, see `expiry`).
 
 use std::fmt;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use crate::labels::{render_pairs, LabelValues};
-use crate::metrics::Metric;
+use crate::metrics::{Counter, Metric};
 use crate::view::{Point, Scratch};
 
+mod expiry;
 mod index;
 
-use index::{Index, Series};
+use expiry::{Activity, Expiry, Verdict};
+use index::{Index, Series, Writer};
+
+/// The value of every label of a family's overflow series: the series that
+/// label sets fold into once the family holds its maximum number of series
+/// (see [`Family::with_max_series`]).
+///
+/// Any string is a valid label value; this one starts with two underscores
+/// so that it reads as beamline's own. A caller that looks this label set up
+/// itself gets the overflow series.
+pub const OVERFLOW_LABEL_VALUE: &str = "__overflow__";
+
+/// The cardinality settings of a family, which a registry reads and
+/// completes at registration.
+#[derive(Debug)]
+pub struct Limits {
+    /// The most series besides the overflow one; `usize::MAX` for no cap.
+    max_series: AtomicUsize,
+    /// Lookups folded into the overflow series.
+    overflowed: Counter,
+}
+
+impl Limits {
+    fn new() -> Self {
+        Self {
+            max_series: AtomicUsize::new(usize::MAX),
+            overflowed: Counter::new(),
+        }
+    }
+
+    /// Returns the cap, if any.
+    pub(crate) fn max_series(&self) -> Option<usize> {
+        match self.max_series.load(Ordering::Relaxed) {
+            usize::MAX => None,
+            max => Some(max),
+        }
+    }
+
+    /// Sets the cap (`usize::MAX` removes it).
+    pub(crate) fn set_max_series(&self, max: usize) {
+        self.max_series.store(max, Ordering::Relaxed);
+    }
+
+    /// Returns the counter of folded lookups.
+    pub(crate) fn overflowed(&self) -> &Counter {
+        &self.overflowed
+    }
+}
 
 struct Inner<M, const N: usize> {
     names: [Box<str>; N],
     template: M,
     index: Index<M, N>,
+    limits: Limits,
+    /// The hash of the overflow series' values.
+    overflow_hash: u64,
+    expiry: Expiry,
 }
 
 /// A family of metrics of type `M` told apart by `N` label values.
@@ -68,6 +127,8 @@ impl<M: Metric, const N: usize> fmt::Debug for Family<M, N> {
         f.debug_struct("Family")
             .field("labels", &self.inner.names)
             .field("series", &self.len())
+            .field("max_series", &self.max_series())
+            .field("idle_expiry", &self.inner.expiry.after())
             .finish_non_exhaustive()
     }
 }
@@ -98,13 +159,127 @@ impl<M: Metric, const N: usize> Family<M, N> {
     /// # Ok::<(), beamline::Error>(())
     /// ```
     pub fn with_template(label_names: [&str; N], template: M) -> Self {
+        let index = Index::new();
+        let overflow_hash = index.hash(&[OVERFLOW_LABEL_VALUE; N]);
         Self {
             inner: Arc::new(Inner {
                 names: label_names.map(Into::into),
                 template,
-                index: Index::new(),
+                index,
+                limits: Limits::new(),
+                overflow_hash,
+                expiry: Expiry::new(),
             }),
         }
+    }
+
+    /// Caps the number of series at `max`, besides the overflow series.
+    ///
+    /// Series that exist keep working. Once the family holds `max` series,
+    /// a lookup of a new label set returns the overflow series, whose every
+    /// label value is [`OVERFLOW_LABEL_VALUE`], and counts one folded
+    /// lookup (see [`overflowed`](Self::overflowed)); removing or expiring
+    /// series makes room again. Folding allocates nothing and takes no lock
+    /// once the overflow series exists. Lookups that race with a removal
+    /// may fold a label set that the family had just made room for.
+    ///
+    /// A registry exposes the folded lookups of every capped family it
+    /// holds as `beamline_overflowed_label_sets_total{family="..."}`; set
+    /// the cap before registering. [`Registry::set_default_max_series`]
+    /// caps families registered without one.
+    ///
+    /// [`Registry::set_default_max_series`]: crate::Registry::set_default_max_series
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use beamline::{Counter, Family, OVERFLOW_LABEL_VALUE};
+    ///
+    /// let by_user = Family::<Counter, 1>::new(["user"]).with_max_series(2);
+    /// by_user.get(["ada"]).inc();
+    /// by_user.get(["grace"]).inc();
+    /// by_user.get(["mallory"]).inc(); // folded
+    /// by_user.get(["eve"]).inc_by(2); // folded
+    /// by_user.get(["ada"]).inc(); // existed before the cap: still its own
+    /// assert_eq!(by_user.get(["ada"]).get(), 2);
+    /// assert_eq!(by_user.get([OVERFLOW_LABEL_VALUE]).get(), 3);
+    /// assert_eq!(by_user.overflowed(), 2);
+    /// assert_eq!(by_user.len(), 3);
+    /// ```
+    #[must_use]
+    pub fn with_max_series(self, max: usize) -> Self {
+        self.inner.limits.set_max_series(max);
+        self
+    }
+
+    /// Returns the cap on the number of series, if any.
+    pub fn max_series(&self) -> Option<usize> {
+        self.inner.limits.max_series()
+    }
+
+    /// Returns how many lookups were folded into the overflow series.
+    pub fn overflowed(&self) -> u64 {
+        self.inner.limits.overflowed.get()
+    }
+
+    /// Drops series that stay idle for `after` (at least a millisecond).
+    ///
+    /// A series is active when it is looked up through the family
+    /// ([`get`](Self::get), [`with`](Self::with)) or when its exposed value
+    /// changed (an update through a held handle, found by comparing values
+    /// between checks). Checks run during every scrape, and when a series
+    /// is created if the last check is older than a quarter of `after`; a
+    /// series expires at the first check at least `after` past its last
+    /// observed activity, so activity is only seen at the granularity of
+    /// checks. The update path of a metric costs nothing more; a lookup
+    /// costs a relaxed load, plus a relaxed store once per check interval.
+    ///
+    /// What expiry does depends on whether a handle to the series is held
+    /// outside the family (a value returned by [`get`](Self::get) and not
+    /// yet dropped):
+    ///
+    /// - nobody holds one: the series is removed, as by
+    ///   [`remove`](Self::remove); the next lookup creates a fresh series
+    ///   that starts from zero;
+    /// - a handle is held: the series is hidden from scrapes but stays in
+    ///   the family. It comes back as the same series with its accumulated
+    ///   value (no counter reset) in the first scrape after its next update
+    ///   through that handle, or after its next lookup.
+    ///
+    /// A lookup that runs in the instant its series is removed may update
+    /// the removed copy, exactly as with [`remove`](Self::remove); expiry
+    /// only removes series idle for `after`, so that needs a lookup just as
+    /// the check runs after that long a quiet.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use beamline::{Counter, Family, Format, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let jobs = registry.register(
+    ///     "jobs",
+    ///     "Jobs by queue.",
+    ///     Family::<Counter, 1>::new(["queue"]).with_idle_expiry(Duration::from_millis(20)),
+    /// )?;
+    /// let held = jobs.get(["mail"]);
+    /// held.inc();
+    /// jobs.get(["print"]).inc();
+    /// let scrape = || String::from_utf8(registry.encode_to_vec(Format::PrometheusText)).unwrap();
+    /// assert!(scrape().contains("jobs_total{queue=\"print\"} 1\n"));
+    /// std::thread::sleep(Duration::from_millis(30));
+    /// let text = scrape(); // both idle: "print" is removed, "mail" hidden
+    /// assert!(!text.contains("print") && !text.contains("mail"));
+    /// assert_eq!(jobs.len(), 1);
+    /// held.inc(); // the held handle brings its series back, value kept
+    /// assert!(scrape().contains("jobs_total{queue=\"mail\"} 2\n"));
+    /// # Ok::<(), beamline::Error>(())
+    /// ```
+    #[must_use]
+    pub fn with_idle_expiry(self, after: Duration) -> Self {
+        self.inner.expiry.enable(after);
+        self
     }
 
     /// Returns a handle to the series with these label values, creating it on
@@ -120,40 +295,117 @@ impl<M: Metric, const N: usize> Family<M, N> {
     #[inline]
     pub fn with<R>(&self, values: impl LabelValues<N>, f: impl FnOnce(&M) -> R) -> R {
         let values = values.values();
-        let index = &self.inner.index;
-        let hash = index.hash(&values);
-        match index.find(hash, &values, |series| f(&series.metric)) {
+        let inner = &*self.inner;
+        let hash = inner.index.hash(&values);
+        let found = inner.index.find(hash, &values, |series| {
+            inner.expiry.touch(&series.activity);
+            f(&series.metric)
+        });
+        match found {
             Ok(r) => r,
-            Err(f) => f(&self.get_or_create(hash, values)),
+            Err(f) => f(&self.resolve(hash, values)),
         }
+    }
+
+    /// Finds or creates the series of a label set the lock-free lookup
+    /// missed: the overflow series, without a lock, when the family is full
+    /// and it exists; otherwise under the lock.
+    #[cold]
+    fn resolve(&self, hash: u64, values: [&str; N]) -> Arc<Series<M, N>> {
+        let inner = &*self.inner;
+        if let Some(max) = inner.limits.max_series() {
+            // Counting the overflow series, more than `max` means full.
+            if inner.index.live() > max && values != [OVERFLOW_LABEL_VALUE; N] {
+                let marker = [OVERFLOW_LABEL_VALUE; N];
+                if let Ok(series) = inner.index.find(inner.overflow_hash, &marker, Arc::clone) {
+                    inner.expiry.touch(&series.activity);
+                    inner.limits.overflowed.inc();
+                    return series;
+                }
+            }
+        }
+        self.get_or_create(hash, values)
     }
 
     #[cold]
     fn get_or_create(&self, hash: u64, values: [&str; N]) -> Arc<Series<M, N>> {
-        let index = &self.inner.index;
-        let mut writer = index.lock();
+        let inner = &*self.inner;
+        let mut writer = inner.index.lock();
         // Another thread may have created it while this one waited.
         if let Some(series) = Index::find_locked(&writer, hash, &values) {
             return series;
         }
+        if inner.expiry.due() {
+            self.sweep_locked(&mut writer);
+        }
+        let marker = [OVERFLOW_LABEL_VALUE; N];
+        if let Some(max) = inner.limits.max_series() {
+            let overflow = Index::find_locked(&writer, inner.overflow_hash, &marker);
+            let ordinary = writer.order.len() - usize::from(overflow.is_some());
+            if ordinary >= max && values != marker {
+                inner.limits.overflowed.inc();
+                return match overflow {
+                    Some(series) => series,
+                    None => self.insert_locked(&mut writer, inner.overflow_hash, marker),
+                };
+            }
+        }
+        self.insert_locked(&mut writer, hash, values)
+    }
+
+    fn insert_locked(
+        &self,
+        writer: &mut Writer<M, N>,
+        hash: u64,
+        values: [&str; N],
+    ) -> Arc<Series<M, N>> {
+        let inner = &*self.inner;
         let mut rendered = String::new();
-        let own = self.inner.template.own_labels();
+        let own = inner.template.own_labels();
         render_pairs(
             &mut rendered,
-            self.inner
+            inner
                 .names
                 .iter()
                 .map(|n| &**n)
                 .zip(values)
                 .chain(own.iter().map(|(n, v)| (&**n, &**v))),
         );
-        index.insert_locked(
-            &mut writer,
+        inner.index.insert_locked(
+            writer,
             hash,
             values.map(Into::into),
             rendered.into(),
-            self.inner.template.fresh(),
+            inner.template.fresh(),
+            Activity::new(inner.expiry.now()),
         )
+    }
+
+    /// Checks every series for idleness outside a scrape, under the lock.
+    fn sweep_locked(&self, writer: &mut Writer<M, N>) {
+        let Some(sweep) = self.inner.expiry.begin() else {
+            return;
+        };
+        let mut scratch = Scratch::default();
+        let mut dropped = false;
+        for series in &writer.order {
+            series.metric.visit(&mut scratch, &mut |point| {
+                let verdict = sweep.judge(&series.activity, &point, || series.metric.is_shared());
+                dropped |= Self::drop_if(series, verdict);
+            });
+        }
+        if dropped {
+            self.inner.index.purge_locked(writer);
+        }
+    }
+
+    /// Marks a series removed when the sweep says so; returns whether it did.
+    fn drop_if(series: &Series<M, N>, verdict: Verdict) -> bool {
+        let drop = verdict == Verdict::Drop;
+        if drop {
+            series.removed.store(true, Ordering::Relaxed);
+        }
+        drop
     }
 
     /// Removes the series with these label values. Returns whether it
@@ -171,7 +423,8 @@ impl<M: Metric, const N: usize> Family<M, N> {
         index.clear_locked(&mut index.lock());
     }
 
-    /// Returns the number of series.
+    /// Returns the number of series, the overflow series and hidden idle
+    /// ones included.
     pub fn len(&self) -> usize {
         self.inner.index.lock().order.len()
     }
@@ -189,21 +442,40 @@ impl<M: Metric, const N: usize> Family<M, N> {
         &self.inner.template
     }
 
-    /// Hands each series' labels and state to `f`, in creation order.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.inner.limits
+    }
+
+    /// Hands each series' labels and state to `f`, in creation order, and
+    /// checks for idle series on the way.
     pub(crate) fn visit(
         &self,
         scratch: &mut Scratch,
         f: &mut dyn FnMut(&SeriesLabels<'_>, Point<'_>),
     ) {
-        let writer = self.inner.index.lock();
+        let inner = &*self.inner;
+        let mut writer = inner.index.lock();
+        let sweep = inner.expiry.begin();
+        let mut dropped = false;
         for series in &writer.order {
             let labels = SeriesLabels {
                 rendered: &series.rendered,
-                names: &self.inner.names,
+                names: &inner.names,
                 values: &series.values,
-                own: self.inner.template.own_labels(),
+                own: inner.template.own_labels(),
             };
-            series.metric.visit(scratch, &mut |p| f(&labels, p));
+            series.metric.visit(scratch, &mut |point| {
+                let verdict = sweep.map_or(Verdict::Expose, |sweep| {
+                    sweep.judge(&series.activity, &point, || series.metric.is_shared())
+                });
+                dropped |= Self::drop_if(series, verdict);
+                if verdict == Verdict::Expose {
+                    f(&labels, point);
+                }
+            });
+        }
+        if dropped {
+            inner.index.purge_locked(&mut writer);
         }
     }
 }
@@ -284,5 +556,102 @@ mod tests {
             .map(|s| s.rendered.to_string())
             .collect();
         assert_eq!(order, ["a=\"1\",b=\"x\"", "a=\"2\",b=\"x\""]);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    //! Models of a family's lock-free lookups racing with creation, removal
+    //! and scrapes (`RUSTFLAGS="--cfg loom" cargo test --lib --release loom`).
+
+    use loom::thread;
+
+    use super::*;
+    use crate::view::Num;
+
+    /// The series a scrape would expose: rendered labels and counter value.
+    fn scrape(family: &Family<Counter, 1>) -> Vec<(String, u64)> {
+        let mut out = Vec::new();
+        family.visit(&mut Scratch::default(), &mut |labels, point| {
+            if let Point::Counter {
+                value: Num::U64(v), ..
+            } = point
+            {
+                out.push((labels.rendered.to_owned(), v));
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn loom_concurrent_creations_make_one_series() {
+        loom::model(|| {
+            let family: Family<Counter, 1> = Family::new(["a"]);
+            let other = family.clone();
+            let t = thread::spawn(move || other.get(["x"]).inc());
+            family.with(["x"], Counter::inc);
+            t.join().expect("no panic");
+            assert_eq!(scrape(&family), [("a=\"x\"".to_owned(), 2)]);
+        });
+    }
+
+    #[test]
+    fn loom_creation_races_removal() {
+        loom::model(|| {
+            let family: Family<Counter, 1> = Family::new(["a"]);
+            let other = family.clone();
+            let t = thread::spawn(move || other.get(["x"]).inc());
+            let removed = family.remove(["x"]);
+            t.join().expect("no panic");
+            // Removal either found nothing (the series came after it, with
+            // its update) or took the series, update and all.
+            if removed {
+                assert!(scrape(&family).is_empty());
+                assert_eq!(family.get(["x"]).get(), 0, "it comes back fresh");
+            } else {
+                assert_eq!(scrape(&family), [("a=\"x\"".to_owned(), 1)]);
+            }
+        });
+    }
+
+    #[test]
+    fn loom_scrape_races_creation() {
+        loom::model(|| {
+            let family: Family<Counter, 1> = Family::new(["a"]);
+            let other = family.clone();
+            let t = thread::spawn(move || {
+                other.get(["x"]).inc();
+                other.get(["y"]).inc();
+            });
+            let seen = scrape(&family);
+            // Creation order, whole series only, values at most final.
+            let labels: Vec<&str> = seen.iter().map(|(l, _)| l.as_str()).collect();
+            assert!(
+                [&[][..], &["a=\"x\""], &["a=\"x\"", "a=\"y\""]].contains(&labels.as_slice()),
+                "{seen:?}"
+            );
+            assert!(seen.iter().all(|&(_, v)| v <= 1));
+            t.join().expect("no panic");
+            let after = scrape(&family);
+            assert_eq!(
+                after,
+                [("a=\"x\"".to_owned(), 1), ("a=\"y\"".to_owned(), 1)]
+            );
+        });
+    }
+
+    #[test]
+    fn loom_lookups_past_the_cap_fold_exactly_once() {
+        loom::model(|| {
+            let family: Family<Counter, 1> = Family::new(["a"]).with_max_series(1);
+            let other = family.clone();
+            let t = thread::spawn(move || other.get(["x"]).inc());
+            family.with(["y"], Counter::inc);
+            t.join().expect("no panic");
+            let seen = scrape(&family);
+            assert_eq!(seen.len(), 2, "{seen:?}");
+            assert_eq!(seen[1], (format!("a=\"{OVERFLOW_LABEL_VALUE}\""), 1));
+            assert_eq!(family.overflowed(), 1);
+        });
     }
 }

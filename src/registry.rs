@@ -9,13 +9,13 @@ use std::fmt;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use parking_lot::RwLock;
+use parking_lot::{Mutex, RwLock};
 
 use crate::encoding::Encoder;
 use crate::error::Error;
-use crate::family::{Family, SeriesLabels};
+use crate::family::{Family, Limits, SeriesLabels};
 use crate::labels::render_pairs;
-use crate::metrics::{CounterFn, GaugeFn, Metric, MetricType};
+use crate::metrics::{Counter, CounterFn, GaugeFn, Metric, MetricType};
 use crate::validation;
 use crate::view::{Point, Scratch};
 
@@ -26,6 +26,10 @@ pub(crate) struct Descriptor {
     pub(crate) help: Box<str>,
     pub(crate) unit: Option<Box<str>>,
     pub(crate) metric_type: MetricType,
+    #[cfg_attr(
+        not(feature = "protobuf"),
+        allow(dead_code, reason = "read by the protobuf encoders only")
+    )]
     pub(crate) const_labels: Arc<[(Box<str>, Box<str>)]>,
     /// The constant labels as `name="value"` text, comma-separated.
     pub(crate) const_rendered: Box<str>,
@@ -48,6 +52,11 @@ pub(crate) mod register_sealed {
         fn label_names(&self) -> Vec<&str>;
         fn check(&self) -> Result<(), Error>;
         fn source(&self) -> Arc<dyn super::Source>;
+
+        /// The cardinality settings of a family; `None` for the rest.
+        fn limits(&self) -> Option<&crate::family::Limits> {
+            None
+        }
     }
 }
 
@@ -129,9 +138,56 @@ impl<M: Metric, const N: usize> register_sealed::Sealed for Family<M, N> {
     fn source(&self) -> Arc<dyn Source> {
         Arc::new(self.clone())
     }
+
+    fn limits(&self) -> Option<&Limits> {
+        Some(Family::limits(self))
+    }
 }
 
 impl<M: Metric, const N: usize> Register for Family<M, N> {}
+
+/// The family a registry adds for the overflow counters of its capped
+/// families: `beamline_overflowed_label_sets_total{family="..."}`.
+const OVERFLOW_FAMILY: &str = "beamline_overflowed_label_sets";
+const OVERFLOW_HELP: &str = "Lookups of new label sets that a family at its series cap \
+                             folded into its overflow series.";
+
+/// The overflow counters of the capped families, one series each.
+struct OverflowCounters {
+    names: [Box<str>; 1],
+    series: Mutex<Vec<([Box<str>; 1], Box<str>, Counter)>>,
+}
+
+impl OverflowCounters {
+    fn new() -> Self {
+        Self {
+            names: ["family".into()],
+            series: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn add(&self, family: &str, counter: Counter) {
+        let mut rendered = String::new();
+        render_pairs(&mut rendered, [("family", family)]);
+        self.series
+            .lock()
+            .push(([family.into()], rendered.into(), counter));
+    }
+}
+
+impl Source for OverflowCounters {
+    fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(&SeriesLabels<'_>, Point<'_>)) {
+        for (values, rendered, counter) in self.series.lock().iter() {
+            let labels = SeriesLabels {
+                rendered,
+                names: &self.names,
+                values,
+                own: &[],
+            };
+            crate::metrics::sealed::Sealed::visit(counter, scratch, &mut |p| f(&labels, p));
+        }
+    }
+}
 
 macro_rules! callback_source {
     ($t:ty, $kind:expr, $point:expr) => {
@@ -376,6 +432,10 @@ enum Entry {
 struct State {
     entries: Vec<Arc<Entry>>,
     claims: Claims,
+    /// The cap given to families registered without one.
+    default_max_series: Option<usize>,
+    /// The overflow counters, once a capped family is registered.
+    overflow: Option<Arc<OverflowCounters>>,
 }
 
 /// Holds metric families and renders them in any supported format.
@@ -472,11 +532,45 @@ impl Registry {
         let claimed = sample_names(&desc);
         let mut state = self.state.write();
         state.claims.check(&desc.name, &claimed)?;
+        let limits = metric.limits();
+        let max = limits.and_then(|l| l.max_series().or(state.default_max_series));
+        if let (Some(limits), Some(max)) = (limits, max) {
+            let overflow = state.overflow_counters()?;
+            limits.set_max_series(max);
+            overflow.add(&desc.name, limits.overflowed().clone());
+        }
         state.claims.insert(&desc.name, claimed);
         state
             .entries
             .push(Arc::new(Entry::Family(desc, metric.source())));
         Ok(metric)
+    }
+
+    /// Sets the cap on the number of series that families registered from
+    /// now on get when they have none of their own (see
+    /// [`Family::with_max_series`]); `None` stops capping them. Applies to
+    /// every registry sharing this one's families (sub-registries).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use beamline::{Counter, Family, Format, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// registry.set_default_max_series(Some(100));
+    /// let paths = registry.register("hits", "Hits by path.", Family::<Counter, 1>::new(["path"]))?;
+    /// assert_eq!(paths.max_series(), Some(100));
+    /// for i in 0..150 {
+    ///     paths.get([format!("/item/{i}")]).inc();
+    /// }
+    /// assert_eq!(paths.len(), 101);
+    /// let text = String::from_utf8(registry.encode_to_vec(Format::PrometheusText)).unwrap();
+    /// assert!(text.contains("hits_total{path=\"__overflow__\"} 50\n"));
+    /// assert!(text.contains("beamline_overflowed_label_sets_total{family=\"hits\"} 50\n"));
+    /// # Ok::<(), beamline::Error>(())
+    /// ```
+    pub fn set_default_max_series(&self, max: Option<usize>) {
+        self.state.write().default_max_series = max;
     }
 
     /// Adds a collector; its families appear at this point of the
@@ -575,6 +669,32 @@ impl Registry {
         }
         drop(walking);
         encoder.finish();
+    }
+}
+
+impl State {
+    /// Returns the overflow counters, registering their family first if
+    /// needed (under the same rules as any family).
+    fn overflow_counters(&mut self) -> Result<Arc<OverflowCounters>, Error> {
+        if let Some(overflow) = &self.overflow {
+            return Ok(Arc::clone(overflow));
+        }
+        let desc = Scope::default().describe(
+            OVERFLOW_FAMILY,
+            OVERFLOW_HELP,
+            None,
+            &Family::<Counter, 1>::new(["family"]),
+        )?;
+        let claimed = sample_names(&desc);
+        self.claims.check(&desc.name, &claimed)?;
+        self.claims.insert(&desc.name, claimed);
+        let overflow = Arc::new(OverflowCounters::new());
+        self.entries.push(Arc::new(Entry::Family(
+            desc,
+            Arc::clone(&overflow) as Arc<dyn Source>,
+        )));
+        self.overflow = Some(Arc::clone(&overflow));
+        Ok(overflow)
     }
 }
 

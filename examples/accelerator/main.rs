@@ -6,6 +6,7 @@
 //! printed URL. See `examples/accelerator/README.md` for the game.
 
 mod metrics;
+mod serve;
 mod server;
 mod sim;
 
@@ -41,11 +42,31 @@ struct Cli {
     /// Run the simulation this many times faster than real time (demos, tests).
     #[arg(long, default_value_t = 1.0, value_parser = parse_time_scale)]
     time_scale: f64,
+
+    /// Connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 1024, value_parser = clap::value_parser!(u32).range(1..=65536))]
+    max_connections: u32,
+
+    /// Seconds a connection may take to send a request's headers (also the
+    /// idle time after which a keep-alive connection is closed).
+    #[arg(long, default_value_t = 5.0, value_parser = parse_header_timeout)]
+    header_timeout: f64,
 }
 
 fn parse_kick_power(text: &str) -> Result<f64, String> {
     let k: f64 = text.parse().map_err(|e| format!("{e}"))?;
     sim::validate_kick_power(k).map_err(|e| e.to_string())
+}
+
+fn parse_header_timeout(text: &str) -> Result<f64, String> {
+    let seconds: f64 = text.parse().map_err(|e| format!("{e}"))?;
+    if seconds.is_finite() && (0.01..=3600.0).contains(&seconds) {
+        Ok(seconds)
+    } else {
+        Err(format!(
+            "header timeout must be in [0.01, 3600] seconds, got {seconds}"
+        ))
+    }
 }
 
 fn parse_time_scale(text: &str) -> Result<f64, String> {
@@ -240,9 +261,12 @@ async fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         "kick power {}, time scale {}; press Ctrl-C to stop",
         cli.kick_power, cli.time_scale
     );
-    let served = axum::serve(listener, server::router(app))
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    let limits = serve::Limits {
+        max_connections: cli.max_connections as usize,
+        header_read_timeout: Duration::from_secs_f64(cli.header_timeout),
+        ..serve::Limits::default()
+    };
+    let served = serve::serve(listener, server::router(app), limits, shutdown_signal()).await;
 
     drop(stop);
     if driver.join().is_err() {

@@ -27,7 +27,9 @@ const PREFERENCE: &[Format] = &[
 const CANDIDATES: usize = PREFERENCE.len();
 
 /// The message type and framing that the Prometheus protobuf format sends.
+#[cfg(feature = "protobuf")]
 const PROMETHEUS_PROTO: &str = "io.prometheus.client.MetricFamily";
+#[cfg(feature = "protobuf")]
 const PROMETHEUS_ENCODING: &str = "delimited";
 
 // How closely a media range names a format. A format takes the weight of the

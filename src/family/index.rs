@@ -15,11 +15,19 @@
 use std::any::Any;
 use std::cell::RefCell;
 use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
-use foldhash::fast::RandomState;
-use parking_lot::{Mutex, MutexGuard};
+/// The hasher seed: random per family, so that nobody can aim label values
+/// at one probe sequence; fixed under loom, whose models must replay each
+/// execution exactly.
+#[cfg(not(loom))]
+type Seed = foldhash::fast::RandomState;
+#[cfg(loom)]
+type Seed = foldhash::fast::FixedState;
+
+use super::expiry::Activity;
+use crate::sync::{AtomicBool, AtomicU64, Mutex, MutexGuard, OnceSlot};
 
 /// One series of a family: its label values, their pre-rendered text and
 /// the metric.
@@ -29,7 +37,11 @@ pub(crate) struct Series<M, const N: usize> {
     pub(crate) values: [Box<str>; N],
     pub(crate) rendered: Box<str>,
     pub(crate) metric: M,
-    removed: AtomicBool,
+    /// Set (under the family mutex) when the series leaves the family;
+    /// lookups then pass over it.
+    pub(crate) removed: AtomicBool,
+    /// What idle expiry knows of the series.
+    pub(crate) activity: Activity,
 }
 
 impl<M, const N: usize> Series<M, N> {
@@ -42,7 +54,7 @@ impl<M, const N: usize> Series<M, N> {
 
 struct Table<M, const N: usize> {
     mask: usize,
-    slots: Box<[OnceLock<Arc<Series<M, N>>>]>,
+    slots: Box<[OnceSlot<Arc<Series<M, N>>>]>,
 }
 
 impl<M, const N: usize> Table<M, N> {
@@ -52,7 +64,7 @@ impl<M, const N: usize> Table<M, N> {
         let capacity = (live.max(4) * 2).next_power_of_two();
         Self {
             mask: capacity - 1,
-            slots: (0..capacity).map(|_| OnceLock::new()).collect(),
+            slots: (0..capacity).map(|_| OnceSlot::new()).collect(),
         }
     }
 
@@ -112,9 +124,11 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 /// The index of one family.
 pub(crate) struct Index<M, const N: usize> {
     id: usize,
-    hasher: RandomState,
+    hasher: Seed,
     /// Bumped (under the mutex) each time `table` is replaced.
     version: AtomicU64,
+    /// The length of `order`, readable without the lock (for the cap).
+    live: AtomicUsize,
     writer: Mutex<Writer<M, N>>,
 }
 
@@ -126,20 +140,33 @@ struct CacheSlot {
     table: Option<Arc<dyn Any + Send + Sync>>,
 }
 
+const EMPTY_SLOT: CacheSlot = CacheSlot {
+    id: usize::MAX,
+    version: 0,
+    table: None,
+};
+
+#[cfg(not(loom))]
 thread_local! {
     /// Per thread, the tables of recently used families, direct-mapped by
     /// family id.
     static CACHE: RefCell<[CacheSlot; CACHE_SLOTS]> = const {
-        RefCell::new([const { CacheSlot { id: usize::MAX, version: 0, table: None } }; CACHE_SLOTS])
+        RefCell::new([EMPTY_SLOT; CACHE_SLOTS])
     };
+}
+
+#[cfg(loom)]
+loom::thread_local! {
+    static CACHE: RefCell<[CacheSlot; CACHE_SLOTS]> = RefCell::new([EMPTY_SLOT; CACHE_SLOTS]);
 }
 
 impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
     pub(crate) fn new() -> Self {
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
-            hasher: RandomState::default(),
+            hasher: Seed::default(),
             version: AtomicU64::new(0),
+            live: AtomicUsize::new(0),
             writer: Mutex::new(Writer {
                 table: Arc::new(Table::for_live(0)),
                 used: 0,
@@ -197,6 +224,13 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         self.writer.lock()
     }
 
+    /// Returns the number of series, read without the lock: exact between
+    /// writers, a moment old while one works.
+    #[inline]
+    pub(crate) fn live(&self) -> usize {
+        self.live.load(Ordering::Relaxed)
+    }
+
     /// Returns the live series with these values, under the lock.
     pub(crate) fn find_locked(
         writer: &Writer<M, N>,
@@ -214,6 +248,7 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         values: [Box<str>; N],
         rendered: Box<str>,
         metric: M,
+        activity: Activity,
     ) -> Arc<Series<M, N>> {
         let series = Arc::new(Series {
             hash,
@@ -221,6 +256,7 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
             rendered,
             metric,
             removed: AtomicBool::new(false),
+            activity,
         });
         if (writer.used + 1) * 4 > writer.table.capacity() * 3 {
             self.rebuild(writer, writer.order.len() + 1);
@@ -228,6 +264,7 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         writer.table.insert(Arc::clone(&series));
         writer.used += 1;
         writer.order.push(Arc::clone(&series));
+        self.live.store(writer.order.len(), Ordering::Relaxed);
         series
     }
 
@@ -244,11 +281,29 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         };
         series.removed.store(true, Ordering::Relaxed);
         writer.order.retain(|s| !Arc::ptr_eq(s, &series));
-        // Tombstones beyond the live count: start afresh.
-        if writer.used > 2 * writer.order.len() + 8 {
-            self.rebuild(writer, writer.order.len());
-        }
+        self.compact(writer);
         true
+    }
+
+    /// Drops from the creation order every series already marked removed
+    /// (by idle expiry), in one pass.
+    pub(crate) fn purge_locked(&self, writer: &mut Writer<M, N>) {
+        writer.order.retain(|s| !s.removed.load(Ordering::Relaxed));
+        self.compact(writer);
+    }
+
+    /// Counts the series left, and starts afresh when tombstones outnumber
+    /// them.
+    fn compact(&self, writer: &mut Writer<M, N>) {
+        let live = writer.order.len();
+        self.live.store(live, Ordering::Relaxed);
+        if writer.used > 2 * live + 8 {
+            self.rebuild(writer, live);
+        }
+        // A family that shrank gives back the room it no longer needs.
+        if writer.order.capacity() > 4 * live + 16 {
+            writer.order.shrink_to(2 * live);
+        }
     }
 
     /// Removes every series.
@@ -256,8 +311,22 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         for series in &writer.order {
             series.removed.store(true, Ordering::Relaxed);
         }
-        writer.order.clear();
+        writer.order = Vec::new();
+        self.live.store(0, Ordering::Relaxed);
         self.rebuild(writer, 0);
+        // The old table holds every cleared series. Other threads' caches
+        // let go of it at their next lookup of this family (or of one that
+        // shares the cache slot) or when they exit; this thread's cache,
+        // often the one that filled the family, lets go now.
+        let _ = CACHE.try_with(|cache| {
+            if let Ok(mut cache) = cache.try_borrow_mut() {
+                if let Some(slot) = cache.get_mut(self.id % CACHE_SLOTS) {
+                    if slot.id == self.id {
+                        *slot = EMPTY_SLOT;
+                    }
+                }
+            }
+        });
     }
 
     /// Replaces the table by one holding only the live series.
@@ -280,7 +349,14 @@ mod tests {
     fn insert(index: &Index<u32, 1>, value: &str, metric: u32) {
         let h = index.hash(&[value]);
         let mut w = index.lock();
-        index.insert_locked(&mut w, h, [value.into()], value.into(), metric);
+        index.insert_locked(
+            &mut w,
+            h,
+            [value.into()],
+            value.into(),
+            metric,
+            Activity::new(0),
+        );
     }
 
     fn get(index: &Index<u32, 1>, value: &str) -> Option<u32> {

@@ -3,7 +3,9 @@
 //! Additions go through a compare-and-swap loop. NaN and infinities are
 //! stored like any other value: adding to NaN stays NaN, as IEEE 754 says.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
+
+use crate::sync::AtomicU64;
 
 /// An `f64` that can be read and updated from many threads.
 #[derive(Debug, Default)]

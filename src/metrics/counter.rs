@@ -171,6 +171,10 @@ impl sealed::Sealed for Counter {
         Self::new()
     }
 
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         f(Point::Counter {
             value: Num::U64(self.get()),
@@ -277,6 +281,10 @@ impl sealed::Sealed for FloatCounter {
 
     fn fresh(&self) -> Self {
         Self::new()
+    }
+
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
     }
 
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {

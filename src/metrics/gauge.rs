@@ -91,6 +91,10 @@ impl sealed::Sealed for Gauge {
         Self::new()
     }
 
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         f(Point::Gauge(Num::I64(self.get())));
     }
@@ -171,6 +175,10 @@ impl sealed::Sealed for FloatGauge {
 
     fn fresh(&self) -> Self {
         Self::new()
+    }
+
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
     }
 
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {

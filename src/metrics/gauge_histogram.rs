@@ -103,6 +103,10 @@ impl sealed::Sealed for GaugeHistogram {
         Self::new(self.0.buckets.clone())
     }
 
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         let sum = self.0.cells.snapshot(&mut scratch.counts);
         clamp(&mut scratch.counts);

@@ -238,6 +238,10 @@ impl sealed::Sealed for Histogram {
         Self::new(self.0.buckets.clone())
     }
 
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         let sum = self.0.cells.snapshot(&mut scratch.counts);
         f(Point::Histogram {

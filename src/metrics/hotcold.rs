@@ -8,11 +8,10 @@
 //! ever made up to the flip, and nothing after it: bucket counts and sum
 //! belong to exactly the same observations.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-
-use parking_lot::Mutex;
+use std::sync::atomic::Ordering;
 
 use super::atomic::AtomicF64;
+use crate::sync::{self, AtomicU64, Mutex};
 
 const HOT_BIT: u64 = 1 << 63;
 const STARTED_MASK: u64 = HOT_BIT - 1;
@@ -89,9 +88,9 @@ impl HotCold {
         while cold.finished.load(Ordering::Acquire) != started {
             spins += 1;
             if spins < 64 {
-                std::hint::spin_loop();
+                sync::spin_loop();
             } else {
-                std::thread::yield_now();
+                sync::yield_now();
             }
         }
 
@@ -163,5 +162,76 @@ mod tests {
         }
         assert_eq!(cells.snapshot(&mut counts), 100_000.0);
         assert_eq!(counts, [50_000, 50_000]);
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    //! Models of snapshots racing with observations
+    //! (`RUSTFLAGS="--cfg loom" cargo test --lib --release loom`).
+
+    use std::sync::Arc;
+
+    use loom::thread;
+
+    use super::*;
+
+    /// Bucket counts and the sum they must come with: observation `i` goes
+    /// to bucket `i` with value `2^i`, so the sum names the observations.
+    fn check(counts: &[u64], sum: f64) {
+        let expected: f64 = counts
+            .iter()
+            .enumerate()
+            .map(|(i, &c)| {
+                assert!(c <= 1, "an observation counted twice: {counts:?}");
+                #[allow(clippy::cast_precision_loss, reason = "tiny values")]
+                let v = (c << i) as f64;
+                v
+            })
+            .sum();
+        assert_eq!(sum, expected, "sum and buckets disagree: {counts:?}");
+    }
+
+    #[test]
+    fn loom_snapshot_races_observations() {
+        loom::model(|| {
+            let cells = Arc::new(HotCold::new(2));
+            let writer = Arc::clone(&cells);
+            let t = thread::spawn(move || {
+                writer.record(0, 1, 1.0);
+                writer.record(1, 1, 2.0);
+            });
+            let mut counts = Vec::new();
+            let sum = cells.snapshot(&mut counts);
+            check(&counts, sum);
+            // Observations are made in order: the second is never seen
+            // without the first.
+            assert!(counts[1] <= counts[0], "{counts:?}");
+            t.join().expect("no panic");
+            let sum = cells.snapshot(&mut counts);
+            assert_eq!((counts.as_slice(), sum), ([1, 1].as_slice(), 3.0));
+        });
+    }
+
+    #[test]
+    fn loom_two_snapshots_race_an_observation() {
+        loom::model(|| {
+            let cells = Arc::new(HotCold::new(1));
+            let reader = Arc::clone(&cells);
+            let t = thread::spawn(move || {
+                let mut counts = Vec::new();
+                let sum = reader.snapshot(&mut counts);
+                check(&counts, sum);
+                counts[0]
+            });
+            cells.record(0, 1, 1.0);
+            let mut counts = Vec::new();
+            let sum = cells.snapshot(&mut counts);
+            assert_eq!((counts[0], sum), (1, 1.0), "a finished write is seen");
+            let other = t.join().expect("no panic");
+            assert!(other <= 1);
+            let sum = cells.snapshot(&mut counts);
+            assert_eq!((counts[0], sum), (1, 1.0), "nothing lost by folding");
+        });
     }
 }

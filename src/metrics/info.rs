@@ -45,6 +45,12 @@ impl sealed::Sealed for Info {
         self.clone()
     }
 
+    fn is_shared(&self) -> bool {
+        // An info has nothing to update: a held handle cannot bring an
+        // expired series back, so it may always be removed.
+        false
+    }
+
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         f(Point::Info);
     }

@@ -145,6 +145,13 @@ pub(crate) mod sealed {
         fn own_labels(&self) -> &[(Box<str>, Box<str>)] {
             &[]
         }
+
+        /// Returns whether handles to this metric exist besides `self`.
+        /// Idle expiry removes only series nobody else holds, and hides
+        /// the others; a type that cannot tell answers `true`.
+        fn is_shared(&self) -> bool {
+            true
+        }
     }
 }
 

@@ -105,6 +105,10 @@ impl sealed::Sealed for StateSet {
         Self::new(&names)
     }
 
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         scratch.flags.clear();
         for i in 0..self.0.states.len() {

@@ -46,6 +46,10 @@ impl sealed::Sealed for Unknown {
         Self::new()
     }
 
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         f(Point::Unknown(Num::F64(self.get())));
     }

@@ -108,7 +108,8 @@ fn kind(n: usize) -> impl Strategy<Value = Kind> {
     ]
 }
 
-/// A family named `f{index}_...x`, so that families never collide.
+/// A family named `f{index}_...x`, so that families never collide and no
+/// name starts with an underscore.
 pub(crate) fn spec(index: usize) -> impl Strategy<Value = Spec> {
     (
         "[a-zA-Z_:][a-zA-Z0-9_:]{0,12}",
@@ -123,7 +124,11 @@ pub(crate) fn spec(index: usize) -> impl Strategy<Value = Spec> {
         .prop_flat_map(move |(name, help, labels, series, exemplar)| {
             let n = series.len();
             kind(n).prop_map(move |kind| Spec {
-                name: format!("f{index}_{name}x"),
+                // A state set's name is also a label name: no colon.
+                name: match kind {
+                    Kind::StateSet(_) => format!("f{index}_{}x", name.replace(':', "_")),
+                    _ => format!("f{index}_{name}x"),
+                },
                 help: help.clone(),
                 labels: labels.iter().cloned().collect(),
                 series: series.iter().cloned().collect(),
