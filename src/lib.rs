@@ -3,8 +3,8 @@
 //! beamline keeps counters, gauges, histograms, summaries, info, state sets,
 //! gauge histograms and unknown metrics, alone or in label
 //! [families](Family), in a [`Registry`], and renders them as OpenMetrics text
-//! 1.0 or Prometheus text 0.0.4, whichever the scraper asks for through
-//! [`negotiate`].
+//! 1.0, Prometheus text 0.0.4 or either protobuf form, whichever the scraper
+//! asks for through [`negotiate`].
 //!
 //! - Updates (`inc`, `set`, `observe`) take `&self`, use atomics only, and
 //!   never lock, allocate or format.
@@ -22,6 +22,8 @@
 //! - [`GaugeFn`], [`CounterFn`], [`Collector`]: values computed at scrape
 //!   time.
 //! - [`Format`], [`negotiate`]: the wire formats.
+//! - [`quantile`]: the sliding-window sketch behind summary quantiles.
+//! - [`parse`]: a strict OpenMetrics text parser.
 //!
 //! # Examples
 //!
