@@ -121,13 +121,16 @@ mod loom_tests {
 
     use crate::quantile::{ManualClock, Sketch, SketchConfig};
 
-    /// A sketch of two age buckets of one second each, whose only octave
+    /// A sketch of two age buckets of one second each, with a coarse
+    /// relative error (few counters per octave), whose only octave
     /// (that of 1.0) is allocated already, with one observation in epoch 0.
     fn sketch() -> (Arc<Sketch>, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new());
         let config = SketchConfig::new(&[0.5])
             .and_then(|c| c.with_max_age(Duration::from_secs(2)))
             .and_then(|c| c.with_age_buckets(2))
+            // Few buckets per octave keep the sweep of an age bucket short.
+            .and_then(|c| c.with_relative_error(0.3))
             .expect("a valid configuration");
         let sketch = Arc::new(Sketch::new(config, clock.clone()));
         sketch.observe(1.0);
@@ -136,7 +139,7 @@ mod loom_tests {
 
     fn bounded() -> loom::model::Builder {
         let mut builder = loom::model::Builder::new();
-        builder.preemption_bound = Some(3);
+        builder.preemption_bound = Some(2);
         builder
     }
 

@@ -157,3 +157,70 @@ fn racing_creation_makes_one_series() {
         assert_eq!(family.get([i.to_string().as_str(), "x"]).get(), 400);
     }
 }
+
+#[test]
+fn summaries_with_quantiles_stay_exact_and_consistent_under_scrapes() {
+    use beamline::Summary;
+
+    let registry = Registry::new();
+    let summary = registry
+        .register("s", "", Summary::with_quantiles(&[0.5, 0.9, 0.99]).unwrap())
+        .unwrap();
+    let done = Arc::new(AtomicBool::new(false));
+    let workers: Vec<_> = (0..THREADS)
+        .map(|_| {
+            let summary = summary.clone();
+            thread::spawn(move || {
+                for i in 0..ROUNDS {
+                    #[allow(clippy::cast_precision_loss, reason = "small values")]
+                    summary.observe((i % 100 + 1) as f64);
+                }
+            })
+        })
+        .collect();
+    let scraper = {
+        let registry = registry.clone();
+        let done = Arc::clone(&done);
+        thread::spawn(move || {
+            let mut last_count = 0.0;
+            let mut scrapes = 0;
+            while !done.load(Ordering::Relaxed) {
+                let text =
+                    String::from_utf8(registry.encode_to_vec(Format::PrometheusText)).unwrap();
+                let s = samples(&text);
+                let count = s["s_count"];
+                assert!(count >= last_count, "_count went down");
+                last_count = count;
+                let q: Vec<f64> = ["0.5", "0.9", "0.99"]
+                    .iter()
+                    .map(|q| s[&format!("s{{quantile=\"{q}\"}}")])
+                    .collect();
+                if count > 0.0 {
+                    assert!(
+                        q.windows(2).all(|w| w[0] <= w[1]),
+                        "quantiles ordered: {q:?}"
+                    );
+                    assert!(
+                        q.iter().all(|v| (1.0 * 0.99..=100.0 * 1.01).contains(v)),
+                        "{q:?}"
+                    );
+                }
+                scrapes += 1;
+            }
+            scrapes
+        })
+    };
+    for w in workers {
+        w.join().unwrap();
+    }
+    done.store(true, Ordering::Relaxed);
+    assert!(scraper.join().unwrap() > 0);
+    #[allow(clippy::cast_precision_loss, reason = "exact below 2^53")]
+    let total = (THREADS * ROUNDS) as f64;
+    assert_eq!(summary.count(), THREADS * ROUNDS);
+    // Each thread observes 1..=100 round after round: ROUNDS is a multiple
+    // of 100, so the sum is exact.
+    assert_eq!(summary.sum(), total / 100.0 * 5050.0);
+    let q50 = summary.quantiles()[0].1;
+    assert!((q50 - 50.0).abs() <= 50.0 * 0.01, "{q50}");
+}

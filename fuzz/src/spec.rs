@@ -28,10 +28,19 @@ const TEXT_WORDS: &[&str] = &[
     "\r", "\0", "é", "\u{feff}", "+Inf", "NaN", "a\"b\\c\nd", "le", "# EOF",
 ];
 
+/// Few stems and the suffixes of sample names, so that names collide the
+/// way a family's samples can collide with another family.
+const STEMS: &[&str] = &["a", "b", "mode"];
+const SUFFIXES: &[&str] = &[
+    "", "_total", "_count", "_sum", "_bucket", "_created", "_info", "_gcount", "_gsum",
+    "_seconds",
+];
+
 /// A metric, label or unit name.
 #[derive(Arbitrary, Debug, Clone)]
 pub enum Name {
     Word(u8),
+    Suffixed(u8, u8),
     Joined(u8, u8),
     Raw(String),
 }
@@ -41,6 +50,11 @@ impl Name {
         let word = |i: &u8| NAME_WORDS[usize::from(*i) % NAME_WORDS.len()];
         match self {
             Self::Word(i) => word(i).to_owned(),
+            Self::Suffixed(i, j) => format!(
+                "{}{}",
+                STEMS[usize::from(*i) % STEMS.len()],
+                SUFFIXES[usize::from(*j) % SUFFIXES.len()]
+            ),
             Self::Joined(i, j) => format!("{}_{}", word(i), word(j)),
             Self::Raw(s) => s.clone(),
         }
