@@ -371,13 +371,15 @@ impl<M: Metric, const N: usize> Family<M, N> {
                 .zip(values)
                 .chain(own.iter().map(|(n, v)| (&**n, &**v))),
         );
+        let metric = inner.template.fresh();
+        let fingerprint = expiry::fresh_fingerprint(&inner.expiry, &metric);
         inner.index.insert_locked(
             writer,
             hash,
             values.map(Into::into),
             rendered.into(),
-            inner.template.fresh(),
-            Activity::new(inner.expiry.now()),
+            metric,
+            Activity::new(inner.expiry.now(), fingerprint, inner.expiry.clock()),
         )
     }
 

@@ -64,6 +64,12 @@ pub(crate) mod register_sealed {
 pub trait Source: Send + Sync {
     /// Hands each series' labels and state to `f`.
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(&SeriesLabels<'_>, Point<'_>));
+
+    /// Returns whether visiting runs the user's code (a callback metric),
+    /// which may scrape the registry again.
+    fn calls_back(&self) -> bool {
+        false
+    }
 }
 
 /// A metric standing alone, with its own labels pre-rendered.
@@ -152,10 +158,14 @@ const OVERFLOW_FAMILY: &str = "beamline_overflowed_label_sets";
 const OVERFLOW_HELP: &str = "Lookups of new label sets that a family at its series cap \
                              folded into its overflow series.";
 
+/// One capped family's overflow counter: its `family` label value, that
+/// label rendered, and the counter.
+type OverflowSeries = ([Box<str>; 1], Box<str>, Counter);
+
 /// The overflow counters of the capped families, one series each.
 struct OverflowCounters {
     names: [Box<str>; 1],
-    series: Mutex<Vec<([Box<str>; 1], Box<str>, Counter)>>,
+    series: Mutex<Vec<OverflowSeries>>,
 }
 
 impl OverflowCounters {
@@ -202,6 +212,10 @@ macro_rules! callback_source {
                     };
                     f(&labels, $point(value));
                 }
+            }
+
+            fn calls_back(&self) -> bool {
+                true
             }
         }
 
@@ -641,14 +655,15 @@ impl Registry {
     /// collectors and callbacks may register, or scrape, from inside.
     pub(crate) fn walk(&self, encoder: &mut dyn Encoder) {
         let entries: Vec<Arc<Entry>> = self.state.read().entries.clone();
-        // A collector that scrapes its own registry would recurse forever:
-        // on re-entry, collectors are skipped.
+        // A collector or a callback that scrapes its own registry would
+        // recurse forever: on re-entry, both are skipped.
         let walking = Walking::enter(Arc::as_ptr(&self.state) as usize);
         let reentered = walking.reentered;
         let mut scratch = Scratch::default();
         let mut collected_claims = Claims::default();
         for entry in &entries {
             match &**entry {
+                Entry::Family(_, source) if reentered && source.calls_back() => {}
                 Entry::Family(desc, source) => emit(encoder, &mut scratch, desc, &**source),
                 Entry::Collector(..) if reentered => {}
                 Entry::Collector(scope, collector) => {

@@ -114,3 +114,22 @@ fn invalid_configurations_are_typed_errors() {
         Err(beamline::Error::InvalidSummary { .. })
     ));
 }
+
+#[test]
+fn negative_quantiles_stay_out_of_openmetrics_text() {
+    let r = Registry::new();
+    let s = r
+        .register("delta", "", Summary::with_quantiles(&[0.1, 0.9]).unwrap())
+        .unwrap();
+    for v in [-5.0, -4.0, 3.0, 1e9] {
+        s.observe(v);
+    }
+    let om = text(&r, Format::OpenMetricsText);
+    assert!(!om.contains("delta{quantile=\"0.1\"}"), "{om}");
+    assert!(om.contains("delta{quantile=\"0.9\"} "), "{om}");
+    beamline::parse::parse_openmetrics(&om).expect("valid OpenMetrics");
+    if let Some(python) = common::python() {
+        common::parse_openmetrics(&python, &om).expect("Python accepts");
+    }
+    assert!(text(&r, Format::PrometheusText).contains("delta{quantile=\"0.1\"} -"));
+}

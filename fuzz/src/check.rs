@@ -54,11 +54,7 @@ fn borrowed(labels: &Pairs) -> Vec<(&str, &str)> {
 }
 
 /// Finds the sample `name` with exactly `labels` in `family`.
-fn find<'f, 'a>(
-    family: &'f MetricFamily<'a>,
-    name: &str,
-    labels: &Pairs,
-) -> &'f Sample<'a> {
+fn find<'f, 'a>(family: &'f MetricFamily<'a>, name: &str, labels: &Pairs) -> &'f Sample<'a> {
     let wanted = borrowed(labels);
     family
         .samples
@@ -126,7 +122,12 @@ fn check_series(parsed: &MetricFamily<'_>, family: &Expected, series: &Series) -
         }
         (Handle::FloatCounter(c), _) => {
             let s = find(parsed, &format!("{name}_total"), &base);
-            assert!(same_f64(s.value, c.get()), "{name}_total: {} vs {}", s.value, c.get());
+            assert!(
+                same_f64(s.value, c.get()),
+                "{name}_total: {} vs {}",
+                s.value,
+                c.get()
+            );
             check_exemplar(name, s.exemplar.as_ref(), c.exemplar());
             created(parsed);
             2
@@ -137,12 +138,22 @@ fn check_series(parsed: &MetricFamily<'_>, family: &Expected, series: &Series) -
         }
         (Handle::FloatGauge(g), _) => {
             let s = find(parsed, name, &base);
-            assert!(same_f64(s.value, g.get()), "{name}: {} vs {}", s.value, g.get());
+            assert!(
+                same_f64(s.value, g.get()),
+                "{name}: {} vs {}",
+                s.value,
+                g.get()
+            );
             1
         }
         (Handle::Unknown(u), _) => {
             let s = find(parsed, name, &base);
-            assert!(same_f64(s.value, u.get()), "{name}: {} vs {}", s.value, u.get());
+            assert!(
+                same_f64(s.value, u.get()),
+                "{name}: {} vs {}",
+                s.value,
+                u.get()
+            );
             1
         }
         (Handle::Callback(v), Registered::GaugeFn) => {
@@ -153,7 +164,10 @@ fn check_series(parsed: &MetricFamily<'_>, family: &Expected, series: &Series) -
             if v.is_nan() || *v < 0.0 {
                 return 0;
             }
-            assert!(same_f64(find(parsed, &format!("{name}_total"), &base).value, *v));
+            assert!(same_f64(
+                find(parsed, &format!("{name}_total"), &base).value,
+                *v
+            ));
             1
         }
         (Handle::Histogram(h), _) => {
@@ -191,7 +205,11 @@ fn check_series(parsed: &MetricFamily<'_>, family: &Expected, series: &Series) -
             for state in &states {
                 let s = find(parsed, name, &with(&base, name, state));
                 let on = set.is_set(state).expect("a known state");
-                assert_eq!(s.value_text, if on { "1" } else { "0" }, "{name}{{{state}}}");
+                assert_eq!(
+                    s.value_text,
+                    if on { "1" } else { "0" },
+                    "{name}{{{state}}}"
+                );
             }
             states.len()
         }
@@ -232,7 +250,11 @@ fn check_buckets(
         };
         assert!(same_f64(read, bound), "{name}: le {le} for bound {bound}");
         cumulative += u64::try_from(series.buckets[i].max(0)).expect("non-negative");
-        assert_eq!(bucket.value_text, cumulative.to_string(), "{name}: bucket {le}");
+        assert_eq!(
+            bucket.value_text,
+            cumulative.to_string(),
+            "{name}: bucket {le}"
+        );
         let recorded = series.exemplars.get(i).cloned().flatten();
         match (&bucket.exemplar, recorded) {
             (None, None) => {}
@@ -243,12 +265,19 @@ fn check_buckets(
                     .map(|(n, v)| ((*n).to_owned(), v.to_string()))
                     .collect();
                 assert_eq!(got, labels, "{name}: bucket {le} exemplar labels");
-                assert!(same_f64(p.value, value), "{name}: bucket {le} exemplar value");
+                assert!(
+                    same_f64(p.value, value),
+                    "{name}: bucket {le} exemplar value"
+                );
             }
             (p, r) => panic!("{name}: bucket {le}: exemplar {p:?} read back, {r:?} recorded"),
         }
     }
-    let sum_suffix = if count_suffix == "_gcount" { "_gsum" } else { "_sum" };
+    let sum_suffix = if count_suffix == "_gcount" {
+        "_gsum"
+    } else {
+        "_sum"
+    };
     let count_name = format!("{name}{count_suffix}");
     let sum_name = format!("{name}{sum_suffix}");
     if exposed {
@@ -257,7 +286,12 @@ fn check_buckets(
         let read = find(parsed, &sum_name, base).value;
         assert!(same_f64(read, sum), "{sum_name}: {read} vs {sum}");
     } else {
-        let has = |n: &str| parsed.samples.iter().any(|s| s.name == n && exact(s, &wanted));
+        let has = |n: &str| {
+            parsed
+                .samples
+                .iter()
+                .any(|s| s.name == n && exact(s, &wanted))
+        };
         assert!(
             !has(&count_name) && !has(&sum_name),
             "{count_name} exposed with sum {sum}"
@@ -277,7 +311,12 @@ pub fn openmetrics<'t>(built: &Built, text: &'t str) -> Exposition<'t> {
             .family(&family.name)
             .unwrap_or_else(|| panic!("family {} is missing:\n{text}", family.name));
         assert_eq!(parsed.family_type, om_type(&family.kind), "{}", family.name);
-        assert_eq!(parsed.unit.as_deref(), family.unit.as_deref(), "{}", family.name);
+        assert_eq!(
+            parsed.unit.as_deref(),
+            family.unit.as_deref(),
+            "{}",
+            family.name
+        );
         let help = (!family.help.is_empty()).then_some(family.help.as_str());
         assert_eq!(parsed.help.as_deref(), help, "{}", family.name);
         for series in &family.series {
@@ -325,8 +364,11 @@ pub fn prometheus(built: &Built, om: &Exposition<'_>, text: &str) {
                 Some("_gsum") if gauge_histogram => format!("{}_sum", family.name),
                 _ => sample.name.to_owned(),
             };
-            let labels: Vec<(&str, &str)> =
-                sample.labels.iter().map(|(n, v)| (*n, v.as_ref())).collect();
+            let labels: Vec<(&str, &str)> = sample
+                .labels
+                .iter()
+                .map(|(n, v)| (*n, v.as_ref()))
+                .collect();
             let found = parsed
                 .samples
                 .iter()

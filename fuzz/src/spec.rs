@@ -18,22 +18,65 @@ const MAX_PAIRS: usize = 4;
 const MAX_BOUNDS: usize = 6;
 
 const NAME_WORDS: &[&str] = &[
-    "a", "b", "requests", "total", "seconds", "bytes", "count", "sum", "bucket", "created",
-    "info", "gcount", "gsum", "le", "quantile", "mode", "x:y", "_", "__x", "9", "A", "é", "",
-    "a b", "temp_celsius", "__name__",
+    "a",
+    "b",
+    "requests",
+    "total",
+    "seconds",
+    "bytes",
+    "count",
+    "sum",
+    "bucket",
+    "created",
+    "info",
+    "gcount",
+    "gsum",
+    "le",
+    "quantile",
+    "mode",
+    "x:y",
+    "_",
+    "__x",
+    "9",
+    "A",
+    "é",
+    "",
+    "a b",
+    "temp_celsius",
+    "__name__",
 ];
 
 const TEXT_WORDS: &[&str] = &[
-    "", "ok", "\"", "\\", "\n", "\\n", "}", "{", "#", " # {a=\"b\"} 1", "=", ",", " ", "\t",
-    "\r", "\0", "é", "\u{feff}", "+Inf", "NaN", "a\"b\\c\nd", "le", "# EOF",
+    "",
+    "ok",
+    "\"",
+    "\\",
+    "\n",
+    "\\n",
+    "}",
+    "{",
+    "#",
+    " # {a=\"b\"} 1",
+    "=",
+    ",",
+    " ",
+    "\t",
+    "\r",
+    "\0",
+    "é",
+    "\u{feff}",
+    "+Inf",
+    "NaN",
+    "a\"b\\c\nd",
+    "le",
+    "# EOF",
 ];
 
 /// Few stems and the suffixes of sample names, so that names collide the
 /// way a family's samples can collide with another family.
 const STEMS: &[&str] = &["a", "b", "mode"];
 const SUFFIXES: &[&str] = &[
-    "", "_total", "_count", "_sum", "_bucket", "_created", "_info", "_gcount", "_gsum",
-    "_seconds",
+    "", "_total", "_count", "_sum", "_bucket", "_created", "_info", "_gcount", "_gsum", "_seconds",
 ];
 
 /// A metric, label or unit name.
@@ -267,8 +310,10 @@ pub fn build(spec: &RegistrySpec) -> Built {
             .take(MAX_PAIRS)
             .map(|(n, v)| (n.text(), v.text()))
             .collect();
-        let borrowed: Vec<(&str, &str)> =
-            labels.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let borrowed: Vec<(&str, &str)> = labels
+            .iter()
+            .map(|(n, v)| (n.as_str(), v.as_str()))
+            .collect();
         if let Ok(sub) = root.sub_registry(&p, &borrowed) {
             target = sub;
             prefix = if p.is_empty() { p } else { format!("{p}_") };
@@ -301,7 +346,10 @@ fn pairs(list: &[(Name, Text)]) -> Vec<(String, String)> {
 }
 
 fn borrow(pairs: &[(String, String)]) -> Vec<(&str, &str)> {
-    pairs.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+    pairs
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect()
 }
 
 /// Registers one family and applies its operations.
@@ -477,9 +525,13 @@ impl Ctx<'_> {
             1 => {
                 let family = Family::<M, 1>::with_template([&n[0]], template);
                 let family = self.register(family).ok()?;
-                live.drive(specs, 1, n, |[a, _]| wrap(family.get([a])), |[a, _]| {
-                    family.remove([a])
-                });
+                live.drive(
+                    specs,
+                    1,
+                    n,
+                    |[a, _]| wrap(family.get([a])),
+                    |[a, _]| family.remove([a]),
+                );
             }
             _ => {
                 let family = Family::<M, 2>::with_template([&n[0], &n[1]], template);

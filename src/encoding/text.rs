@@ -280,6 +280,11 @@ impl<O: Out> Encoder for Text<'_, O> {
                 quantiles,
             } => {
                 for (text, _, value) in quantiles {
+                    // OpenMetrics forbids negative quantile values; a summary
+                    // of negative observations keeps them in 0.0.4 only.
+                    if self.openmetrics && *value < 0.0 {
+                        continue;
+                    }
                     self.line(desc, "", labels, Some(("quantile", text)), Num::F64(*value));
                 }
                 // `_count` and `_sum` are counters: left out while the sum is

@@ -22,11 +22,8 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::view::{Num, Point};
-
-/// A fingerprint no state produces in practice: a new series always looks
-/// active at its first sweep.
-const UNSEEN: u64 = u64::MAX;
+use crate::metrics::Metric;
+use crate::view::{Num, Point, Scratch};
 
 /// The expiry settings and clock of one family.
 #[derive(Debug)]
@@ -55,12 +52,14 @@ pub(crate) struct Activity {
 }
 
 impl Activity {
-    /// A series created at clock `now`.
-    pub(crate) fn new(now: u64) -> Self {
+    /// A series created at time `now` in the state `fingerprint` tells,
+    /// while lookups stamp with `clock`: the stamp of its creation is not
+    /// activity beyond the creation itself.
+    pub(crate) fn new(now: u64, fingerprint: u64, clock: u64) -> Self {
         Self {
-            touched: AtomicU64::new(0),
-            seen_touched: AtomicU64::new(0),
-            fingerprint: AtomicU64::new(UNSEEN),
+            touched: AtomicU64::new(clock),
+            seen_touched: AtomicU64::new(clock),
+            fingerprint: AtomicU64::new(fingerprint),
             active_at: AtomicU64::new(now),
             hidden: AtomicBool::new(false),
         }
@@ -115,6 +114,11 @@ impl Expiry {
             0 => None,
             ms => Some(Duration::from_millis(ms)),
         }
+    }
+
+    /// Returns the clock lookups stamp with now.
+    pub(crate) fn clock(&self) -> u64 {
+        self.clock.load(Ordering::Relaxed)
     }
 
     /// Returns the current time on the expiry clock.
@@ -196,6 +200,18 @@ impl Sweep {
     }
 }
 
+/// The fingerprint of a new series, taken when expiry is on so that its
+/// first sweep can tell whether it was updated since (0 otherwise).
+pub(crate) fn fresh_fingerprint<M: Metric>(expiry: &Expiry, metric: &M) -> u64 {
+    let mut out = 0;
+    if expiry.after().is_some() {
+        metric.visit(&mut Scratch::default(), &mut |point| {
+            out = fingerprint(&point);
+        });
+    }
+    out
+}
+
 /// A hash of the values a series exposes, to tell whether it changed
 /// between two sweeps. Exemplars, creation times and quantile estimates
 /// (which move with time alone) are left out.
@@ -226,16 +242,13 @@ fn fingerprint(point: &Point<'_>) -> u64 {
         Point::Info => mix(1),
         Point::StateSet { set, .. } => set.iter().for_each(|&s| mix(u64::from(s))),
     }
-    if hash == UNSEEN {
-        hash - 1
-    } else {
-        hash
-    }
+    hash
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::metrics::sealed::Sealed as _;
 
     fn sweep_at(now: u64) -> Sweep {
         Sweep { now, after: 100 }
@@ -243,8 +256,9 @@ mod tests {
 
     #[test]
     fn idle_series_expire_after_the_idle_time_only() {
-        let a = Activity::new(1);
+        let a = Activity::new(1, 0, 0);
         let p = Point::Gauge(Num::I64(3));
+        // The value differs from the one at creation: activity.
         assert_eq!(sweep_at(10).judge(&a, &p, || false), Verdict::Expose);
         assert_eq!(sweep_at(109).judge(&a, &p, || false), Verdict::Expose);
         assert_eq!(sweep_at(110).judge(&a, &p, || true), Verdict::Hide);
@@ -256,14 +270,14 @@ mod tests {
     fn a_changed_value_or_a_lookup_is_activity() {
         let e = Expiry::new();
         e.enable(Duration::from_millis(100));
-        let a = Activity::new(1);
+        let a = Activity::new(1, 0, 0);
         let p = Point::Gauge(Num::I64(3));
         assert_eq!(sweep_at(10).judge(&a, &p, || true), Verdict::Expose);
         assert_eq!(sweep_at(200).judge(&a, &p, || true), Verdict::Hide);
         let p = Point::Gauge(Num::I64(4));
         assert_eq!(sweep_at(201).judge(&a, &p, || true), Verdict::Expose);
         assert_eq!(sweep_at(400).judge(&a, &p, || false), Verdict::Drop);
-        let b = Activity::new(1);
+        let b = Activity::new(1, 0, 0);
         assert_eq!(sweep_at(10).judge(&b, &p, || false), Verdict::Expose);
         e.touch(&b);
         assert_eq!(sweep_at(300).judge(&b, &p, || false), Verdict::Expose);
@@ -272,9 +286,23 @@ mod tests {
     }
 
     #[test]
+    fn an_untouched_series_is_idle_from_its_creation() {
+        let e = Expiry::new();
+        e.enable(Duration::from_millis(100));
+        let fresh = crate::Counter::new();
+        let a = Activity::new(1, fresh_fingerprint(&e, &fresh), e.clock());
+        e.touch(&a);
+        let mut verdict = None;
+        fresh.visit(&mut Scratch::default(), &mut |p| {
+            verdict = Some(sweep_at(101).judge(&a, &p, || false));
+        });
+        assert_eq!(verdict, Some(Verdict::Drop));
+    }
+
+    #[test]
     fn off_means_no_stamp_and_no_sweep() {
         let e = Expiry::new();
-        let a = Activity::new(0);
+        let a = Activity::new(0, 0, 0);
         e.touch(&a);
         assert_eq!(a.touched.load(Ordering::Relaxed), 0);
         assert!(e.begin().is_none());

@@ -355,7 +355,7 @@ mod tests {
             [value.into()],
             value.into(),
             metric,
-            Activity::new(0),
+            Activity::new(0, 0, 0),
         );
     }
 

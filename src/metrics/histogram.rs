@@ -20,6 +20,10 @@ const DEFAULT_BOUNDS: [f64; 11] = [
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// The most bounds a helper builds: far beyond any useful histogram, and
+/// small enough that a count read from configuration cannot exhaust memory.
+const MAX_HELPER_BUCKETS: usize = 10_000;
+
 /// A validated list of bucket upper bounds; `+Inf` is always added.
 ///
 /// # Examples
@@ -62,9 +66,10 @@ impl Buckets {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::InvalidBuckets`] when `count` is zero, `width` is not
-    /// positive, or a bound is not finite.
+    /// Returns [`Error::InvalidBuckets`] when `count` is zero or above
+    /// 10,000, `width` is not positive, or a bound is not finite.
     pub fn linear(start: f64, width: f64, count: usize) -> Result<Self, Error> {
+        too_many(count)?;
         if width.is_nan() || width <= 0.0 {
             return Err(Error::InvalidBuckets {
                 index: None,
@@ -80,9 +85,11 @@ impl Buckets {
     ///
     /// # Errors
     ///
-    /// Returns [`Error::InvalidBuckets`] when `count` is zero, `start` is not
-    /// positive, `factor` is not above 1, or a bound is not finite.
+    /// Returns [`Error::InvalidBuckets`] when `count` is zero or above
+    /// 10,000, `start` is not positive, `factor` is not above 1, or a bound
+    /// is not finite.
     pub fn exponential(start: f64, factor: f64, count: usize) -> Result<Self, Error> {
+        too_many(count)?;
         if start.is_nan() || start <= 0.0 {
             return Err(Error::InvalidBuckets {
                 index: None,
@@ -122,6 +129,17 @@ impl Buckets {
     pub(crate) fn layout(&self) -> &BucketLayout {
         &self.0
     }
+}
+
+/// Refuses helper bucket counts above [`MAX_HELPER_BUCKETS`].
+fn too_many(count: usize) -> Result<(), Error> {
+    if count > MAX_HELPER_BUCKETS {
+        return Err(Error::InvalidBuckets {
+            index: None,
+            reason: "a helper builds at most 10000 bounds",
+        });
+    }
+    Ok(())
 }
 
 impl Default for Buckets {
@@ -280,5 +298,7 @@ mod tests {
         assert!(Buckets::exponential(0.0, 2.0, 3).is_err());
         assert!(Buckets::exponential(1.0, 1.0, 3).is_err());
         assert!(Buckets::exponential(1.0, 1e300, 3).is_err());
+        assert!(Buckets::linear(0.0, 1.0, usize::MAX).is_err());
+        assert!(Buckets::exponential(1.0, 1.000_000_1, usize::MAX).is_err());
     }
 }

@@ -35,7 +35,9 @@ struct Core {
 /// quantiles over a sliding window.
 ///
 /// NaN observations are ignored. `_count` and `_sum` are counters in
-/// OpenMetrics, so a scrape leaves them out while the sum is negative.
+/// OpenMetrics, so a scrape leaves them out while the sum is negative, and
+/// OpenMetrics forbids negative quantile values, so its text leaves those
+/// quantile samples out (Prometheus text keeps them).
 /// `_count` and `_sum` are cumulative; the quantiles cover only the window
 /// (see [`SketchConfig`]) and are NaN while it is empty.
 ///
