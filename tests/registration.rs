@@ -174,6 +174,14 @@ fn sample_names_must_not_collide() {
             }
         );
     }
+    // A gauge histogram is a histogram in Prometheus text, with `_count`.
+    let r = Registry::new();
+    r.register("gh", "", GaugeHistogram::new(Buckets::default()))
+        .unwrap();
+    assert!(matches!(
+        r.register("gh_count", "", Gauge::new()).unwrap_err(),
+        Error::SampleNameCollision { .. }
+    ));
     // The other order collides too.
     let r = Registry::new();
     r.register("bar_count", "", Gauge::new()).unwrap();

@@ -90,14 +90,16 @@ impl MetricType {
         }
     }
 
-    /// Returns the suffixes of the sample names this type exposes in
-    /// OpenMetrics text (the empty suffix is the bare family name).
+    /// Returns the suffixes of the sample names this type exposes in any
+    /// text format (the empty suffix is the bare family name).
     pub(crate) fn sample_suffixes(self) -> &'static [&'static str] {
         match self {
             Self::Counter => &["_total", "_created"],
             Self::Gauge | Self::StateSet | Self::Unknown => &[""],
             Self::Histogram => &["_bucket", "_count", "_sum", "_created"],
-            Self::GaugeHistogram => &["_bucket", "_gcount", "_gsum"],
+            // Prometheus text 0.0.4 has no gauge histogram: it writes one as
+            // a histogram, with `_count` and `_sum`.
+            Self::GaugeHistogram => &["_bucket", "_gcount", "_gsum", "_count", "_sum"],
             Self::Summary => &["", "_count", "_sum", "_created"],
             Self::Info => &["_info"],
         }
