@@ -24,6 +24,7 @@
 //! - [`Format`], [`negotiate`]: the wire formats.
 //! - [`quantile`]: the sliding-window sketch behind summary quantiles.
 //! - [`parse`]: a strict OpenMetrics text parser.
+//! - [`testing`]: helpers for tests of instrumented code.
 //!
 //! # Examples
 //!
