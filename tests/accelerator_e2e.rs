@@ -776,3 +776,23 @@ fn openmetrics_output_passes_the_python_parser() {
     // The parser drops repeated series silently: compare the line count.
     assert_eq!(counts, [FAMILIES.len(), sample_lines], "{text}");
 }
+
+/// The shipped `prometheus.yml` loads in Debian's Prometheus 2.42.
+#[test]
+fn shipped_prometheus_config_loads() {
+    let Some(promtool) = require("Debian's promtool", PathBuf::from("/usr/bin/promtool")) else {
+        return;
+    };
+    let config = manifest_dir().join("examples/accelerator/prometheus.yml");
+    let out = Command::new(promtool)
+        .args(["check", "config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
