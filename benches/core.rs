@@ -1,4 +1,5 @@
-//! The update path and a full encode, each beside its raw baseline.
+//! The update path and a full encode in every format, each beside its raw
+//! baseline.
 //!
 //! `cargo bench --bench core`. Read the figures as ratios within one run.
 
@@ -86,10 +87,15 @@ fn bench_registry() -> Registry {
 fn encode(c: &mut Criterion) {
     let registry = bench_registry();
     let mut group = c.benchmark_group("encode");
-    for (name, format) in [
+    let formats = [
         ("openmetrics_text", Format::OpenMetricsText),
         ("prometheus_text", Format::PrometheusText),
-    ] {
+        #[cfg(feature = "protobuf")]
+        ("openmetrics_protobuf", Format::OpenMetricsProtobuf),
+        #[cfg(feature = "protobuf")]
+        ("prometheus_protobuf", Format::PrometheusProtobuf),
+    ];
+    for (name, format) in formats {
         let size = registry.encode_to_vec(format).len();
         println!("{name}: {size} bytes");
         group.throughput(Throughput::Bytes(size as u64));
