@@ -199,6 +199,10 @@ impl sealed::Sealed for Summary {
         }
     }
 
+    fn is_shared(&self) -> bool {
+        Arc::strong_count(&self.0) > 1
+    }
+
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
         let sum = self.0.cells.snapshot(&mut scratch.counts);
         let count = scratch.counts.first().copied().unwrap_or(0);
