@@ -14,7 +14,6 @@
 //! [Prometheus text format 0.0.4]: https://prometheus.io/docs/instrumenting/exposition_formats/
 
 use std::borrow::Cow;
-use std::fmt;
 
 mod engine;
 mod error;
@@ -330,7 +329,10 @@ fn find_label<'s>(labels: &'s [(&str, Cow<'_, str>)], name: &str) -> Option<&'s 
     labels.iter().find(|l| l.0 == name).map(|l| l.1.as_ref())
 }
 
-/// The type of a metric family.
+/// The type of a metric family: the crate's [`MetricType`], under the name
+/// this module has always used.
+///
+/// [`MetricType`]: crate::MetricType
 ///
 /// # Examples
 ///
@@ -340,85 +342,37 @@ fn find_label<'s>(labels: &'s [(&str, Cow<'_, str>)], name: &str) -> Option<&'s 
 /// assert_eq!(FamilyType::GaugeHistogram.as_str(), "gaugehistogram");
 /// assert_eq!(FamilyType::StateSet.to_string(), "stateset");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum FamilyType {
-    /// A monotonic count: `_total` and `_created` samples.
-    Counter,
-    /// A current value.
-    Gauge,
-    /// A cumulative distribution: `_bucket`, `_count`, `_sum`, `_created`.
-    Histogram,
-    /// A current distribution: `_bucket`, `_gcount`, `_gsum`.
-    GaugeHistogram,
-    /// Quantiles with `_count`, `_sum` and `_created`.
-    Summary,
-    /// Constant labels carried by an `_info` sample of value 1.
-    Info,
-    /// A set of boolean states, one sample per state.
-    StateSet,
-    /// No declared type (`untyped` in Prometheus 0.0.4).
-    Unknown,
+pub use crate::metrics::MetricType as FamilyType;
+
+/// Reads an OpenMetrics TYPE keyword.
+fn type_from_openmetrics(word: &str) -> Option<FamilyType> {
+    [
+        FamilyType::Counter,
+        FamilyType::Gauge,
+        FamilyType::Histogram,
+        FamilyType::GaugeHistogram,
+        FamilyType::Summary,
+        FamilyType::Info,
+        FamilyType::StateSet,
+        FamilyType::Unknown,
+    ]
+    .into_iter()
+    .find(|t| t.as_str() == word)
 }
 
-impl FamilyType {
-    /// Returns the type's keyword in OpenMetrics TYPE lines.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use beamline::parse::FamilyType;
-    ///
-    /// assert_eq!(FamilyType::Counter.as_str(), "counter");
-    /// assert_eq!(FamilyType::Unknown.as_str(), "unknown");
-    /// ```
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Counter => "counter",
-            Self::Gauge => "gauge",
-            Self::Histogram => "histogram",
-            Self::GaugeHistogram => "gaugehistogram",
-            Self::Summary => "summary",
-            Self::Info => "info",
-            Self::StateSet => "stateset",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    fn from_openmetrics(word: &str) -> Option<Self> {
-        [
-            Self::Counter,
-            Self::Gauge,
-            Self::Histogram,
-            Self::GaugeHistogram,
-            Self::Summary,
-            Self::Info,
-            Self::StateSet,
-            Self::Unknown,
-        ]
-        .into_iter()
-        .find(|t| t.as_str() == word)
-    }
-
-    fn from_prometheus(word: &str) -> Option<Self> {
-        match word {
-            "counter" => Some(Self::Counter),
-            "gauge" => Some(Self::Gauge),
-            "histogram" => Some(Self::Histogram),
-            "summary" => Some(Self::Summary),
-            "untyped" => Some(Self::Unknown),
-            _ => None,
-        }
-    }
-
-    /// Info and stateset families "MUST have an empty Unit string".
-    fn allows_unit(self) -> bool {
-        !matches!(self, Self::Info | Self::StateSet)
+/// Reads a Prometheus 0.0.4 TYPE keyword.
+fn type_from_prometheus(word: &str) -> Option<FamilyType> {
+    match word {
+        "counter" => Some(FamilyType::Counter),
+        "gauge" => Some(FamilyType::Gauge),
+        "histogram" => Some(FamilyType::Histogram),
+        "summary" => Some(FamilyType::Summary),
+        "untyped" => Some(FamilyType::Unknown),
+        _ => None,
     }
 }
 
-impl fmt::Display for FamilyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
+/// Info and stateset families "MUST have an empty Unit string".
+fn allows_unit(family_type: FamilyType) -> bool {
+    !matches!(family_type, FamilyType::Info | FamilyType::StateSet)
 }

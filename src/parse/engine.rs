@@ -269,7 +269,7 @@ impl<'a> FamilyState<'a> {
         match meta.value {
             MetaValue::Type(family_type) => {
                 family.family_type = family_type;
-                if family.unit.is_some() && !family_type.allows_unit() {
+                if family.unit.is_some() && !super::allows_unit(family_type) {
                     return at_value(Kind::UnitNotAllowed);
                 }
             }
@@ -286,7 +286,7 @@ impl<'a> FamilyState<'a> {
                     let unit = unit.to_owned();
                     return at_value(Kind::UnitMismatch { unit });
                 }
-                if !family.family_type.allows_unit() {
+                if !super::allows_unit(family.family_type) {
                     return at_value(Kind::UnitNotAllowed);
                 }
                 family.unit = Some(Cow::Borrowed(unit));

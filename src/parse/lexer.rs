@@ -306,8 +306,8 @@ impl<'a> Cursor<'a> {
     fn type_value(&mut self) -> Result<FamilyType, ParseError> {
         let (word, pos) = self.token();
         let family_type = match self.dialect {
-            Dialect::OpenMetrics => FamilyType::from_openmetrics(word),
-            Dialect::Prometheus => FamilyType::from_prometheus(word),
+            Dialect::OpenMetrics => super::type_from_openmetrics(word),
+            Dialect::Prometheus => super::type_from_prometheus(word),
         };
         let family_type = family_type.ok_or_else(|| {
             self.line.error(
