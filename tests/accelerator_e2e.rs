@@ -6,6 +6,8 @@
 //! accelerator`). A missing binary or tool fails the test when `CI` is set,
 //! and skips it with a note otherwise.
 
+mod common;
+
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,6 +19,8 @@ use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
+
+use common::{accelerator_bin, require_file as require};
 
 /// Every metric family of the example, as Prometheus names its series.
 const FAMILIES: [&str; 25] = [
@@ -77,32 +81,6 @@ fn target_dir() -> PathBuf {
     }
 }
 
-/// `Some(path)` when the tool exists; otherwise a panic under CI, or a note
-/// and `None` (the caller skips) on a developer machine.
-fn require(what: &str, path: PathBuf) -> Option<PathBuf> {
-    if path.is_file() {
-        return Some(path);
-    }
-    if std::env::var_os("CI").is_some() {
-        panic!("{what} is required but missing at {}", path.display());
-    }
-    eprintln!(
-        "skipping: {what} not found at {} (this fails when CI is set)",
-        path.display()
-    );
-    None
-}
-
-fn accelerator_bin() -> Option<PathBuf> {
-    let path = std::env::var_os("BEAMLINE_ACCELERATOR_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| target_dir().join("release/examples/accelerator"));
-    require(
-        "the accelerator binary (cargo build --release --example accelerator)",
-        path,
-    )
-}
-
 // ---- processes and temporary directories ---------------------------------
 
 /// Kills the child (and its process group) when dropped, also on panic.
@@ -114,6 +92,7 @@ struct Guard {
 impl Guard {
     fn spawn(name: &'static str, command: &mut Command) -> Guard {
         use std::os::unix::process::CommandExt;
+
         // Its own process group, so helpers it forks go with it.
         command.process_group(0);
         let child = command

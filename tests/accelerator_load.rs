@@ -10,6 +10,8 @@
 //! `BEAMLINE_LOAD_SECS` sets the duration (12 s by default); run with
 //! `--nocapture` for the latency and throughput figures.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
@@ -19,6 +21,8 @@ use std::sync::{mpsc, Arc};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::accelerator_bin;
+
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 const SCRAPERS: usize = 64;
 const JSON_CLIENTS: usize = 8;
@@ -26,26 +30,6 @@ const SLOW_CLIENTS: usize = 16;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 /// The simulation's tick (examples/accelerator/sim.rs).
 const TICK: Duration = Duration::from_millis(50);
-
-fn accelerator_bin() -> Option<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map_or_else(|| manifest.join("target"), |d| manifest.join(d));
-    let path = std::env::var_os("BEAMLINE_ACCELERATOR_BIN").map_or_else(
-        || target.join("release/examples/accelerator"),
-        PathBuf::from,
-    );
-    if path.is_file() {
-        return Some(path);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "the accelerator binary is required but missing at {}",
-        path.display()
-    );
-    eprintln!("skipping: no accelerator binary at {}", path.display());
-    None
-}
 
 /// The running example; killed when dropped.
 struct Server {

@@ -244,3 +244,28 @@ pub(crate) fn protoc_decode(protoc: &Path, message: &str, proto: &str, bytes: &[
     );
     String::from_utf8(out.stdout).expect("protoc prints UTF-8")
 }
+
+/// Returns `path` when the file exists; otherwise reports `what` missing
+/// (see [`missing`]).
+pub(crate) fn require_file(what: &str, path: PathBuf) -> Option<PathBuf> {
+    if path.is_file() {
+        Some(path)
+    } else {
+        missing(&format!("{what} ({})", path.display()))
+    }
+}
+
+/// The release build of the accelerator example, which `.ci/test` builds:
+/// `BEAMLINE_ACCELERATOR_BIN`, else under `CARGO_TARGET_DIR` or `target/`.
+pub(crate) fn accelerator_bin() -> Option<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| manifest_dir().join("target"), |d| manifest_dir().join(d));
+    let path = std::env::var_os("BEAMLINE_ACCELERATOR_BIN").map_or_else(
+        || target.join("release/examples/accelerator"),
+        PathBuf::from,
+    );
+    require_file(
+        "the accelerator example (`cargo build --release --example accelerator`)",
+        path,
+    )
+}
