@@ -45,10 +45,37 @@ pub(crate) struct Series<M, const N: usize> {
 }
 
 impl<M, const N: usize> Series<M, N> {
+    #[inline(always)]
     fn matches(&self, hash: u64, values: &[&str; N]) -> bool {
         self.hash == hash
             && !self.removed.load(Ordering::Relaxed)
-            && self.values.iter().zip(values).all(|(a, b)| **a == **b)
+            && self.values.iter().zip(values).all(|(a, b)| same(a, b))
+    }
+}
+
+/// Compares two label values. Values of up to 16 bytes, the usual kind,
+/// are compared with two loads each instead of a call to `memcmp`: the two
+/// loads overlap when the value is shorter than twice their width, and
+/// together cover every byte.
+#[inline(always)]
+fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let len = a.len();
+    if len != b.len() {
+        return false;
+    }
+    match len {
+        0 => true,
+        1..=3 => a.first() == b.first() && a.get(len / 2) == b.get(len / 2) && a.last() == b.last(),
+        4..=8 => {
+            a.first_chunk::<4>() == b.first_chunk::<4>()
+                && a.last_chunk::<4>() == b.last_chunk::<4>()
+        }
+        9..=16 => {
+            a.first_chunk::<8>() == b.first_chunk::<8>()
+                && a.last_chunk::<8>() == b.last_chunk::<8>()
+        }
+        _ => a == b,
     }
 }
 
@@ -72,6 +99,7 @@ impl<M, const N: usize> Table<M, N> {
         self.slots.len()
     }
 
+    #[inline(always)]
     fn find(&self, hash: u64, values: &[&str; N]) -> Option<&Arc<Series<M, N>>> {
         // Truncation is fine: only the low bits pick the start slot.
         #[allow(clippy::cast_possible_truncation, reason = "low bits index the table")]
@@ -175,13 +203,15 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         }
     }
 
-    /// Hashes label values, each with its length first so that ("ab", "c")
-    /// and ("a", "bc") differ.
-    #[inline]
+    /// Hashes label values. The hasher turns its state by each value's
+    /// length before mixing the value in, so label sets with the same
+    /// concatenation, ("ab", "c") and ("a", "bc"), hash apart without a
+    /// separate length word (lookups compare values anyway; the hash only
+    /// spreads them).
+    #[inline(always)]
     pub(crate) fn hash(&self, values: &[&str; N]) -> u64 {
         let mut h = self.hasher.build_hasher();
         for v in values {
-            h.write_usize(v.len());
             h.write(v.as_bytes());
         }
         h.finish()
@@ -362,6 +392,23 @@ mod tests {
     fn get(index: &Index<u32, 1>, value: &str) -> Option<u32> {
         let h = index.hash(&[value]);
         index.find(h, &[value], |s| s.metric).ok()
+    }
+
+    #[test]
+    fn same_sees_every_byte_of_every_length() {
+        for len in 0..40 {
+            let a: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            assert!(same(&a, &a.clone()), "len {len}");
+            for at in 0..len {
+                let mut b = a.clone().into_bytes();
+                b[at] = b'Z';
+                let b = String::from_utf8(b).unwrap();
+                assert!(!same(&a, &b), "len {len}, byte {at}");
+            }
+            assert!(!same(&a, &format!("{a}x")), "len {len} vs {}", len + 1);
+        }
+        assert!(same("é", "é"));
+        assert!(!same("é", "è"));
     }
 
     #[test]
