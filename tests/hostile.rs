@@ -434,8 +434,13 @@ fn value_rows() -> Vec<(&'static str, Expect, Run)> {
                 zero.get([v]).inc();
                 huge.get([v]).inc();
             }
-            // Every label set folds: there is no room for any.
-            assert_eq!((zero.len(), zero.overflowed()), (1, NASTY.len() as u64));
+            // Every label set folds: there is no room for any. Their count
+            // is an estimate: all 16, or less by those that share a
+            // register of it with another (for 3% of hash seeds; losing 5
+            // takes several such collisions at once).
+            assert_eq!(zero.len(), 1);
+            let counted = zero.overflowed();
+            assert!((11..=NASTY.len() as u64).contains(&counted), "{counted}");
             assert_eq!(huge.len(), NASTY.len());
             let name = format!("{tag}_zero_total");
             assert_eq!(

@@ -397,7 +397,9 @@ mod tests {
     #[test]
     fn same_sees_every_byte_of_every_length() {
         for len in 0..40 {
-            let a: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+            let a: String = (0..len)
+                .map(|i| char::from(b'a' + (i % 26) as u8))
+                .collect();
             assert!(same(&a, &a.clone()), "len {len}");
             for at in 0..len {
                 let mut b = a.clone().into_bytes();
