@@ -7,8 +7,8 @@
 //!
 //! A family can bound its number of series (`with_max_series`): past the
 //! cap, new label sets fold into one overflow series whose every value is
-//! [`OVERFLOW_LABEL_VALUE`], and the distinct label sets folded are counted,
-//! as an estimate in fixed memory (see `distinct`). It can also drop series
+//! [`OVERFLOW_LABEL_VALUE`], and the distinct label sets folded are counted
+//! in fixed memory: exactly up to 256, then as an estimate (see `distinct`). It can also drop series
 //! left idle (`with_idle_expiry`, see `expiry`).
 
 use std::fmt;
@@ -44,9 +44,9 @@ pub struct Limits {
     /// The most series besides the overflow one; `usize::MAX` for no cap.
     max_series: AtomicUsize,
     /// The distinct label sets folded into the overflow series, as
-    /// estimated by `folded`: a counter, so that it never goes down.
+    /// counted by `folded`: a counter, so that it never goes down.
     overflowed: Counter,
-    /// The estimate behind `overflowed`, allocated on the first fold.
+    /// The count behind `overflowed`, allocated on the first fold.
     folded: Distinct,
 }
 
@@ -60,7 +60,7 @@ impl Limits {
     }
 
     /// Records that the label set with this hash was folded. Raises the
-    /// counter only when the estimate of distinct folded sets rises: a label
+    /// counter only when the count of distinct folded sets rises: a label
     /// set folded again leaves it as it is.
     fn fold(&self, hash: u64) {
         let rise = self.folded.insert(hash);
@@ -82,7 +82,7 @@ impl Limits {
         self.max_series.store(max, Ordering::Relaxed);
     }
 
-    /// Returns the counter of distinct folded label sets (an estimate).
+    /// Returns the counter of distinct folded label sets.
     pub(crate) fn overflowed(&self) -> &Counter {
         &self.overflowed
     }
@@ -198,7 +198,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
     /// count of distinct folded label sets (see
     /// [`overflowed`](Self::overflowed)); removing or expiring series makes
     /// room again. Folding allocates nothing and takes no lock once the
-    /// overflow series exists (the first fold also allocates the 4 KiB that
+    /// overflow series exists (the first fold also allocates the 6 KiB that
     /// the count needs). Lookups that race with a removal may fold a label
     /// set that the family had just made room for.
     ///
@@ -239,15 +239,14 @@ impl<M: Metric, const N: usize> Family<M, N> {
     /// Returns how many distinct label sets were folded into the overflow
     /// series, the same number a registry exposes.
     ///
-    /// The count is an estimate that needs 4 KiB however many label sets
-    /// arrive, with a standard error of about 1.6% (so within 5% in all
-    /// but about 2 cases in 1000). Up to about 60 label sets it is exact,
-    /// except that two label sets whose hashes collide in the estimate's
-    /// registers count as one (for n label sets, a chance of about
-    /// n² / 8192). Looking up a folded label set again leaves it as it is,
-    /// and it never goes down, not even when removals make room again.
-    /// Without a cap, or until the first fold, it stays 0 and costs a few
-    /// words.
+    /// The count needs 6 KiB however many label sets arrive. Up to 256
+    /// label sets it is exact (unless two of them have equal 64-bit hashes,
+    /// a chance of about n² / 2^65); past that it is an estimate with a
+    /// standard error of about 1.6% (so within 5% in all but about 2 cases
+    /// in 1000), and never less than 256. Looking up a folded label set
+    /// again leaves it as it is, and it never goes down, not even when
+    /// removals make room again. Without a cap, or until the first fold, it
+    /// stays 0 and costs a few words.
     ///
     /// # Examples
     ///
@@ -259,6 +258,10 @@ impl<M: Metric, const N: usize> Family<M, N> {
     ///     by_user.get(["mallory"]).inc(); // one label set, folded 1000 times
     /// }
     /// assert_eq!(by_user.overflowed(), 1);
+    /// for i in 0..200 {
+    ///     by_user.get([format!("user-{i}")]).inc();
+    /// }
+    /// assert_eq!(by_user.overflowed(), 201); // exact up to 256
     /// for i in 0..100_000 {
     ///     by_user.get([format!("user-{i}")]).inc();
     /// }

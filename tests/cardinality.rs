@@ -6,7 +6,7 @@
 //! The stated bound: past the empty registry, the heap holds at most
 //! `CAP + 1` series of at most `2 * (label bytes) + 640` bytes each (the
 //! values, their rendered text, and the series' structures), plus, from the
-//! first fold, the 4 KiB estimate of distinct folded label sets; it holds
+//! first fold, the 6 KiB count of distinct folded label sets; it holds
 //! exactly that from the cap on. Before any scrape it never peaks above
 //! twice that bound (a table rebuild briefly holds two tables); with the
 //! scrapes, and this test's own parsing of them, it stays under 16 MiB.
@@ -28,9 +28,10 @@ const LONGEST: usize = 1200;
 /// What one series may cost besides its label text: the `Series` and its
 /// `Arc`, the metric, the index slot and the creation-order entry.
 const PER_SERIES: usize = 640;
-/// What the estimate of distinct folded label sets costs: 4096 one-byte
-/// registers and a word, allocated on the first fold.
-const ESTIMATE: usize = 4096 + 64;
+/// What the count of distinct folded label sets costs: 4096 one-byte
+/// registers, 256 eight-byte slots and two words, allocated on the first
+/// fold.
+const ESTIMATE: usize = 4096 + 2048 + 64;
 const PEAK_BOUND: usize = 16 << 20;
 
 /// Writes the `i`-th hostile label set into `user` and `path`: distinct
