@@ -103,6 +103,7 @@ mod window;
 use std::fmt;
 use std::sync::{Arc, OnceLock};
 
+use self::clock::Timer;
 pub use self::clock::{Clock, CoarseClock, ManualClock, SystemClock};
 pub use self::config::{SketchConfig, SketchError};
 use self::mapping::{Locator, Mapping};
@@ -146,7 +147,7 @@ const SPECIALS: usize = 3;
 /// ```
 pub struct Sketch {
     config: SketchConfig,
-    clock: Arc<dyn Clock>,
+    clock: Timer,
     /// Clock reading at creation in nanoseconds; epochs count from it.
     origin: u64,
     /// The mapping's buckets per octave, the stride of one age bucket within a chunk.
@@ -176,6 +177,21 @@ impl Sketch {
     /// # Ok::<(), beamline::quantile::SketchError>(())
     /// ```
     pub fn new(config: SketchConfig, clock: Arc<dyn Clock>) -> Sketch {
+        Sketch::with_timer(config, Timer::Shared(clock))
+    }
+
+    /// Returns an empty sketch for `config` timed by a new [`CoarseClock`], which
+    /// it reads without going through a pointer.
+    pub(crate) fn with_coarse_clock(config: SketchConfig) -> Sketch {
+        Sketch::with_timer(config, Timer::Coarse(CoarseClock::new()))
+    }
+
+    /// Returns an empty sketch with the same configuration and clock.
+    pub(crate) fn fresh(&self) -> Sketch {
+        Sketch::with_timer(self.config.clone(), self.clock.clone())
+    }
+
+    fn with_timer(config: SketchConfig, clock: Timer) -> Sketch {
         let origin = clock::nanos(clock.now());
         let mapping = Arc::clone(config.mapping());
         let ring = Ring::new(config.age_buckets(), clock::nanos(config.bucket_duration()));

@@ -16,31 +16,24 @@ use crate::sync::{self, AtomicU64, Mutex};
 const HOT_BIT: u64 = 1 << 63;
 const STARTED_MASK: u64 = HOT_BIT - 1;
 
-#[derive(Debug)]
-struct Shard {
-    buckets: Box<[AtomicU64]>,
-    sum: AtomicF64,
-    /// Writes finished on this shard, plus writes folded into it.
-    finished: AtomicU64,
-}
-
-impl Shard {
-    fn new(buckets: usize) -> Self {
-        Self {
-            buckets: (0..buckets).map(|_| AtomicU64::new(0)).collect(),
-            sum: AtomicF64::new(0.0),
-            finished: AtomicU64::new(0),
-        }
-    }
-}
-
 /// Counts per bucket and a float sum, updated lock-free and read
 /// consistently.
+///
+/// Every word a write changes, apart from its bucket, sits in this one
+/// 64-byte line, and nothing else does: threads writing at once then pass
+/// one line back and forth, and the read-mostly fields of the metric that
+/// holds it (bucket bounds, a sketch) stay out of it. Shard `s` is the pair
+/// `sums[s]`, `finished[s]`, plus bucket cells `2 * b + s`.
 #[derive(Debug)]
+#[repr(align(64))]
 pub(crate) struct HotCold {
     /// Top bit: index of the hot shard. Low 63 bits: writes started.
     hot_and_started: AtomicU64,
-    shards: [Shard; 2],
+    sums: [AtomicF64; 2],
+    /// Writes finished on each shard, plus writes folded into it.
+    finished: [AtomicU64; 2],
+    /// Both shards' cells, interleaved so that one pointer serves both.
+    buckets: Box<[AtomicU64]>,
     /// Serialises readers; writers never touch it.
     reader: Mutex<()>,
 }
@@ -49,43 +42,59 @@ impl HotCold {
     pub(crate) fn new(buckets: usize) -> Self {
         Self {
             hot_and_started: AtomicU64::new(0),
-            shards: [Shard::new(buckets), Shard::new(buckets)],
+            sums: [AtomicF64::new(0.0), AtomicF64::new(0.0)],
+            finished: [AtomicU64::new(0), AtomicU64::new(0)],
+            buckets: (0..2 * buckets).map(|_| AtomicU64::new(0)).collect(),
             reader: Mutex::new(()),
         }
     }
 
     /// Adds `delta` (wrapping, so `u64::MAX` subtracts one) to `bucket` and
-    /// `value` to the sum, as one write.
+    /// `value` to the sum, as one write. With no buckets, the write counts
+    /// only in [`HotCold::totals`].
     #[inline]
     pub(crate) fn record(&self, bucket: usize, delta: u64, value: f64) {
         // Acquire pairs with the reader's AcqRel flip: a writer that lands on
         // a shard after a flip sees the reader's earlier resets of it.
         let started = self.hot_and_started.fetch_add(1, Ordering::Acquire);
-        let shard = &self.shards[usize::from(started & HOT_BIT != 0)];
-        if let Some(cell) = shard.buckets.get(bucket) {
+        let shard = usize::from(started & HOT_BIT != 0);
+        if let Some(cell) = self.buckets.get(2 * bucket + shard) {
             cell.fetch_add(delta, Ordering::Relaxed);
         }
-        shard.sum.add(value);
+        self.sums[shard].add(value);
         // Release pairs with the reader's Acquire load of `finished`: once the
         // reader counts this write as finished, its bucket and sum are visible.
-        shard.finished.fetch_add(1, Ordering::Release);
+        self.finished[shard].fetch_add(1, Ordering::Release);
     }
 
     /// Copies the bucket counts into `counts` and returns the sum, all from
     /// the same set of writes.
     pub(crate) fn snapshot(&self, counts: &mut Vec<u64>) -> f64 {
+        self.read(counts).1
+    }
+
+    /// Returns the number of writes ever made and their sum, both from the
+    /// same set of writes: a count that needs no bucket of its own.
+    pub(crate) fn totals(&self) -> (u64, f64) {
+        self.read(&mut Vec::new())
+    }
+
+    /// Flips the shards and returns the writes and the sum of the cold one,
+    /// its bucket counts in `counts`.
+    fn read(&self, counts: &mut Vec<u64>) -> (u64, f64) {
         let _reader = self.reader.lock();
         // AcqRel: Release publishes the previous reader's resets to writers
         // that will pick the newly cold shard after the next flip; Acquire
         // orders the waits below after the flip.
         let before = self.hot_and_started.fetch_add(HOT_BIT, Ordering::AcqRel);
+        // Every write started before the flip, and only those, is on the
+        // cold shard once the wait below ends.
         let started = before & STARTED_MASK;
-        let cold_index = usize::from(before & HOT_BIT != 0);
-        let cold = &self.shards[cold_index];
-        let hot = &self.shards[cold_index ^ 1];
+        let cold = usize::from(before & HOT_BIT != 0);
+        let hot = cold ^ 1;
 
         let mut spins = 0u32;
-        while cold.finished.load(Ordering::Acquire) != started {
+        while self.finished[cold].load(Ordering::Acquire) != started {
             spins += 1;
             if spins < 64 {
                 sync::spin_loop();
@@ -95,20 +104,25 @@ impl HotCold {
         }
 
         counts.clear();
-        counts.extend(cold.buckets.iter().map(|c| c.load(Ordering::Relaxed)));
-        let sum = cold.sum.load();
+        counts.extend(self.shard(cold).map(|c| c.load(Ordering::Relaxed)));
+        let sum = self.sums[cold].load();
 
         // Fold the cold shard into the hot one, so that the next flip finds
         // every write on the shard it turns cold.
-        for (hot_cell, cold_cell) in hot.buckets.iter().zip(cold.buckets.iter()) {
+        for (hot_cell, cold_cell) in self.shard(hot).zip(self.shard(cold)) {
             hot_cell.fetch_add(cold_cell.load(Ordering::Relaxed), Ordering::Relaxed);
             cold_cell.store(0, Ordering::Relaxed);
         }
-        hot.sum.add(sum);
-        cold.sum.store(0.0);
-        hot.finished.fetch_add(started, Ordering::Relaxed);
-        cold.finished.store(0, Ordering::Relaxed);
-        sum
+        self.sums[hot].add(sum);
+        self.sums[cold].store(0.0);
+        self.finished[hot].fetch_add(started, Ordering::Relaxed);
+        self.finished[cold].store(0, Ordering::Relaxed);
+        (started, sum)
+    }
+
+    /// The bucket cells of shard `shard`, in bucket order.
+    fn shard(&self, shard: usize) -> impl Iterator<Item = &AtomicU64> {
+        self.buckets.iter().skip(shard).step_by(2)
     }
 }
 

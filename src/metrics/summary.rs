@@ -12,20 +12,21 @@ use super::hotcold::HotCold;
 use super::{sealed, unix_now, Metric, MetricType};
 use crate::encoding::number::canonical_float;
 use crate::error::Error;
-use crate::quantile::{Clock, CoarseClock, Sketch, SketchConfig, SketchError};
+use crate::quantile::{Clock, Sketch, SketchConfig, SketchError};
 use crate::view::{Point, Scratch};
 
 /// The quantile part of a summary.
 #[derive(Debug)]
 struct Quantiles {
     sketch: Sketch,
-    clock: Arc<dyn Clock>,
     /// The canonical text of each quantile, for the `quantile` label.
     texts: Box<[Arc<str>]>,
 }
 
 #[derive(Debug)]
 struct Core {
+    /// The sum, with no bucket: `_count` is the number of writes, which the
+    /// cells keep anyway, so an observation costs one atomic add less.
     cells: HotCold,
     created: f64,
     quantiles: Option<Quantiles>,
@@ -122,27 +123,28 @@ impl Summary {
     /// Returns a summary with quantiles as `config` describes, timed by the
     /// kernel's coarse monotonic clock.
     pub fn with_config(config: SketchConfig) -> Self {
-        Self::with_config_and_clock(config, Arc::new(CoarseClock::new()))
+        Self::with_sketch(Sketch::with_coarse_clock(config))
     }
 
     /// Returns a summary with quantiles as `config` describes, timed by
     /// `clock` (a [`ManualClock`](crate::quantile::ManualClock) in tests).
     pub fn with_config_and_clock(config: SketchConfig, clock: Arc<dyn Clock>) -> Self {
-        let texts = config
+        Self::with_sketch(Sketch::new(config, clock))
+    }
+
+    fn with_sketch(sketch: Sketch) -> Self {
+        let texts = sketch
+            .config()
             .quantiles()
             .iter()
             .map(|&q| Arc::from(canonical_float(q)))
             .collect();
-        Self::build(Some(Quantiles {
-            sketch: Sketch::new(config, Arc::clone(&clock)),
-            clock,
-            texts,
-        }))
+        Self::build(Some(Quantiles { sketch, texts }))
     }
 
     fn build(quantiles: Option<Quantiles>) -> Self {
         Self(Arc::new(Core {
-            cells: HotCold::new(1),
+            cells: HotCold::new(0),
             created: unix_now(),
             quantiles,
         }))
@@ -154,6 +156,7 @@ impl Summary {
         if value.is_nan() {
             return;
         }
+        // No buckets: the write counts in `totals` only.
         self.0.cells.record(0, 1, value);
         if let Some(q) = &self.0.quantiles {
             q.sketch.observe(value);
@@ -162,14 +165,12 @@ impl Summary {
 
     /// Returns the number of observations.
     pub fn count(&self) -> u64 {
-        let mut counts = Vec::new();
-        self.0.cells.snapshot(&mut counts);
-        counts.first().copied().unwrap_or(0)
+        self.0.cells.totals().0
     }
 
     /// Returns the sum of observations.
     pub fn sum(&self) -> f64 {
-        self.0.cells.snapshot(&mut Vec::new())
+        self.0.cells.totals().1
     }
 
     /// Returns each configured quantile with its current estimate (NaN
@@ -194,7 +195,7 @@ impl sealed::Sealed for Summary {
 
     fn fresh(&self) -> Self {
         match &self.0.quantiles {
-            Some(q) => Self::with_config_and_clock(q.sketch.config().clone(), Arc::clone(&q.clock)),
+            Some(q) => Self::with_sketch(q.sketch.fresh()),
             None => Self::new(),
         }
     }
@@ -204,8 +205,7 @@ impl sealed::Sealed for Summary {
     }
 
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
-        let sum = self.0.cells.snapshot(&mut scratch.counts);
-        let count = scratch.counts.first().copied().unwrap_or(0);
+        let (count, sum) = self.0.cells.totals();
         scratch.quantiles.clear();
         if let Some(q) = &self.0.quantiles {
             q.sketch.quantiles(&mut scratch.estimates);
