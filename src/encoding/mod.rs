@@ -73,8 +73,21 @@ impl Format {
 }
 
 /// A byte sink an encoder writes into.
+///
+/// Binary encoders hand over whole messages with [`put`](Out::put). Text
+/// encoders assemble their lines in place, in the vector
+/// [`lines`](Out::lines) returns, and call
+/// [`lines_done`](Out::lines_done) each time it ends on a line boundary;
+/// one encoder uses one of the two ways.
 pub(crate) trait Out {
     fn put(&mut self, bytes: &[u8]);
+
+    /// Returns the vector to append lines to.
+    fn lines(&mut self) -> &mut Vec<u8>;
+
+    /// Tells the sink that what [`lines`](Out::lines) holds ends on a line
+    /// boundary, so it may pass it on.
+    fn lines_done(&mut self);
 }
 
 impl Out for Vec<u8> {
@@ -82,20 +95,71 @@ impl Out for Vec<u8> {
     fn put(&mut self, bytes: &[u8]) {
         self.extend_from_slice(bytes);
     }
+
+    #[inline]
+    fn lines(&mut self) -> &mut Vec<u8> {
+        self
+    }
+
+    #[inline]
+    fn lines_done(&mut self) {}
 }
 
 /// A `BufMut` sink that stops, and remembers it, when the buffer is full.
+///
+/// Text lines gather in `staged` and move to the buffer a few KiB at a
+/// time: a `BufMut` can only be written through `put_slice`, whose checks
+/// would otherwise be paid on every small piece of every line.
 struct BufOut<'a, B: BufMut + ?Sized> {
     buf: &'a mut B,
+    staged: Vec<u8>,
     full: bool,
+}
+
+/// How many staged bytes a [`BufOut`] gathers before moving them: small
+/// enough to stay in the first-level cache.
+const STAGED: usize = 8 * 1024;
+
+impl<B: BufMut + ?Sized> BufOut<'_, B> {
+    /// Moves the staged lines to the buffer. When they do not all fit, the
+    /// whole lines that do are written, and the sink is full.
+    fn drain(&mut self) {
+        if !self.full {
+            let room = self.buf.remaining_mut();
+            if room >= self.staged.len() {
+                self.buf.put_slice(&self.staged);
+            } else {
+                let fits = &self.staged[..room];
+                let lines = fits.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+                self.buf.put_slice(&fits[..lines]);
+                self.full = true;
+            }
+        }
+        self.staged.clear();
+    }
 }
 
 impl<B: BufMut + ?Sized> Out for BufOut<'_, B> {
     fn put(&mut self, bytes: &[u8]) {
+        if !self.staged.is_empty() {
+            self.drain();
+        }
         if self.full || self.buf.remaining_mut() < bytes.len() {
             self.full = true;
         } else {
             self.buf.put_slice(bytes);
+        }
+    }
+
+    #[inline]
+    fn lines(&mut self) -> &mut Vec<u8> {
+        &mut self.staged
+    }
+
+    #[inline]
+    fn lines_done(&mut self) {
+        if self.staged.len() >= STAGED {
+            self.drain();
         }
     }
 }
@@ -125,6 +189,16 @@ impl<W: io::Write + ?Sized> Out for WriteOut<'_, W> {
     #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.chunk.extend_from_slice(bytes);
+        self.lines_done();
+    }
+
+    #[inline]
+    fn lines(&mut self) -> &mut Vec<u8> {
+        &mut self.chunk
+    }
+
+    #[inline]
+    fn lines_done(&mut self) {
         if self.chunk.len() >= CHUNK {
             self.flush();
         }
@@ -177,10 +251,23 @@ impl Registry {
     /// # Errors
     ///
     /// Returns an error of kind [`io::ErrorKind::WriteZero`] when `buf` ran
-    /// out of room; what fitted was written.
+    /// out of room; the lines (in the text formats) or messages (in
+    /// protobuf) before the first one that did not fit were written.
     pub fn encode_to_buf<B: BufMut + ?Sized>(&self, format: Format, buf: &mut B) -> io::Result<()> {
-        let mut out = BufOut { buf, full: false };
+        // Only the text formats stage lines; a series rarely passes the
+        // threshold by more than another threshold's worth.
+        let staged = match format {
+            Format::OpenMetricsText | Format::PrometheusText => 2 * STAGED,
+            #[cfg(feature = "protobuf")]
+            _ => 0,
+        };
+        let mut out = BufOut {
+            buf,
+            staged: Vec::with_capacity(staged),
+            full: false,
+        };
         run(self, format, &mut out);
+        out.drain();
         if out.full {
             Err(io::Error::new(
                 io::ErrorKind::WriteZero,

@@ -13,145 +13,184 @@ use crate::metrics::MetricType;
 use crate::registry::Descriptor;
 use crate::view::{BucketLayout, Num, Point};
 
+/// A text encoder. Every line is assembled in the sink's line buffer
+/// ([`Out::lines`]), and the sink is told after each family header and
+/// each series that it may pass the finished lines on.
 pub(crate) struct Text<'o, O: Out> {
     out: &'o mut O,
     openmetrics: bool,
+    /// The current histogram series' `name_bucket{labels,le="`, which all
+    /// its bucket lines start with.
+    head: Vec<u8>,
 }
 
 impl<'o, O: Out> Text<'o, O> {
     pub(crate) fn new(out: &'o mut O, openmetrics: bool) -> Self {
-        Self { out, openmetrics }
-    }
-
-    fn put(&mut self, bytes: &[u8]) {
-        self.out.put(bytes);
-    }
-
-    /// Writes `value` escaping backslash and line feed, and double quote
-    /// when `quote` is set.
-    fn put_escaped(&mut self, value: &str, quote: bool) {
-        let mut start = 0;
-        for (i, b) in value.bytes().enumerate() {
-            let escaped: &[u8] = match b {
-                b'\\' => b"\\\\",
-                b'\n' => b"\\n",
-                b'"' if quote => b"\\\"",
-                _ => continue,
-            };
-            self.out.put(&value.as_bytes()[start..i]);
-            self.out.put(escaped);
-            start = i + 1;
-        }
-        self.out.put(&value.as_bytes()[start..]);
-    }
-
-    fn put_num(&mut self, value: Num) {
-        match value {
-            Num::U64(v) => put_u64(self.out, v),
-            Num::I64(v) => put_i64(self.out, v),
-            Num::F64(v) => put_f64(self.out, v),
+        Self {
+            out,
+            openmetrics,
+            head: Vec::new(),
         }
     }
+}
 
-    /// Writes `name suffix{labels} ` up to the value.
-    fn start(
-        &mut self,
-        desc: &Descriptor,
-        suffix: &str,
-        labels: &SeriesLabels<'_>,
-        extra: Option<(&str, &str)>,
-    ) {
-        self.put(desc.name.as_bytes());
-        self.put(suffix.as_bytes());
-        let mut first = true;
-        for part in [&*desc.const_rendered, labels.rendered] {
-            if !part.is_empty() {
-                self.put(if first { b"{" } else { b"," });
-                self.put(part.as_bytes());
-                first = false;
-            }
-        }
-        if let Some((name, value)) = extra {
-            self.put(if first { b"{" } else { b"," });
-            self.put(name.as_bytes());
-            self.put(b"=\"");
-            self.put_escaped(value, true);
-            self.put(b"\"");
-            first = false;
-        }
-        self.put(if first { b" " } else { b"} " });
-    }
-
-    fn line(
-        &mut self,
-        desc: &Descriptor,
-        suffix: &str,
-        labels: &SeriesLabels<'_>,
-        extra: Option<(&str, &str)>,
-        value: Num,
-    ) {
-        self.start(desc, suffix, labels, extra);
-        self.put_num(value);
-        self.put(b"\n");
-    }
-
-    /// Writes ` # {labels} value timestamp` when an exemplar is present and
-    /// the format has exemplars.
-    fn exemplar(&mut self, slot: Option<&ExemplarSlot>) {
-        if !self.openmetrics {
-            return;
-        }
-        let Some(exemplar) = slot.and_then(ExemplarSlot::load) else {
-            return;
+/// Appends `value` escaping backslash and line feed, and double quote when
+/// `quote` is set.
+fn put_escaped(buf: &mut Vec<u8>, value: &str, quote: bool) {
+    let bytes = value.as_bytes();
+    let mut start = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escaped: &[u8] = match b {
+            b'\\' => b"\\\\",
+            b'\n' => b"\\n",
+            b'"' if quote => b"\\\"",
+            _ => continue,
         };
-        self.put(b" # {");
-        for (i, (name, value)) in exemplar.labels().enumerate() {
-            if i > 0 {
-                self.put(b",");
-            }
-            self.put(name.as_bytes());
-            self.put(b"=\"");
-            self.put_escaped(value, true);
-            self.put(b"\"");
-        }
-        self.put(b"} ");
-        put_f64(self.out, exemplar.value());
-        self.put(b" ");
-        put_f64(self.out, exemplar.timestamp());
+        buf.extend_from_slice(&bytes[start..i]);
+        buf.extend_from_slice(escaped);
+        start = i + 1;
     }
+    buf.extend_from_slice(&bytes[start..]);
+}
 
-    fn histogram(
-        &mut self,
-        desc: &Descriptor,
-        labels: &SeriesLabels<'_>,
-        point: &HistogramParts<'_>,
-    ) {
-        let mut cumulative = 0u64;
-        for (i, (count, le)) in point.counts.iter().zip(&point.layout.le).enumerate() {
-            cumulative = cumulative.saturating_add(*count);
-            self.start(desc, "_bucket", labels, Some(("le", le)));
-            put_u64(self.out, cumulative);
-            self.exemplar(point.exemplars.and_then(|e| e.get(i)));
-            self.put(b"\n");
+fn put_num(buf: &mut Vec<u8>, value: Num) {
+    match value {
+        Num::U64(v) => put_u64(buf, v),
+        Num::I64(v) => put_i64(buf, v),
+        Num::F64(v) => put_f64(buf, v),
+    }
+}
+
+/// Appends `name suffix{labels} `, up to the value.
+#[inline]
+fn start(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabels<'_>) {
+    buf.extend_from_slice(desc.name.as_bytes());
+    buf.extend_from_slice(suffix.as_bytes());
+    let consts = desc.const_rendered.as_bytes();
+    let own = labels.rendered.as_bytes();
+    match (consts.is_empty(), own.is_empty()) {
+        (true, true) => buf.push(b' '),
+        (true, false) | (false, true) => {
+            buf.push(b'{');
+            buf.extend_from_slice(if own.is_empty() { consts } else { own });
+            buf.extend_from_slice(b"} ");
         }
-        let gauge = point.gauge && self.openmetrics;
-        let (count, sum) = if gauge {
-            ("_gcount", "_gsum")
-        } else {
-            ("_count", "_sum")
-        };
-        let exposed = if point.gauge {
-            point.layout.exposes_gsum(point.sum)
-        } else {
-            point.layout.exposes_sum(point.sum)
-        };
-        if exposed {
-            self.line(desc, count, labels, None, Num::U64(cumulative));
-            self.line(desc, sum, labels, None, Num::F64(point.sum));
+        (false, false) => {
+            buf.push(b'{');
+            buf.extend_from_slice(consts);
+            buf.push(b',');
+            buf.extend_from_slice(own);
+            buf.extend_from_slice(b"} ");
         }
-        if let (Some(created), true) = (point.created, self.openmetrics) {
-            self.line(desc, "_created", labels, None, Num::F64(created));
+    }
+}
+
+/// Appends `name suffix{labels,` (the comma only after a pair), ready for
+/// one more label.
+fn open(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabels<'_>) {
+    buf.extend_from_slice(desc.name.as_bytes());
+    buf.extend_from_slice(suffix.as_bytes());
+    buf.push(b'{');
+    for part in [&*desc.const_rendered, labels.rendered] {
+        if !part.is_empty() {
+            buf.extend_from_slice(part.as_bytes());
+            buf.push(b',');
         }
+    }
+}
+
+/// Appends a whole line with one more label, `extra`, whose value is
+/// escaped.
+fn line_with(
+    buf: &mut Vec<u8>,
+    desc: &Descriptor,
+    labels: &SeriesLabels<'_>,
+    extra: (&str, &str),
+    value: Num,
+) {
+    open(buf, desc, "", labels);
+    buf.extend_from_slice(extra.0.as_bytes());
+    buf.extend_from_slice(b"=\"");
+    put_escaped(buf, extra.1, true);
+    buf.extend_from_slice(b"\"} ");
+    put_num(buf, value);
+    buf.push(b'\n');
+}
+
+/// Appends a whole line.
+#[inline]
+fn line(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabels<'_>, value: Num) {
+    start(buf, desc, suffix, labels);
+    put_num(buf, value);
+    buf.push(b'\n');
+}
+
+/// Appends ` # {labels} value timestamp` when the slot holds an exemplar.
+fn exemplar(buf: &mut Vec<u8>, slot: Option<&ExemplarSlot>) {
+    let Some(exemplar) = slot.and_then(ExemplarSlot::load) else {
+        return;
+    };
+    buf.extend_from_slice(b" # {");
+    for (i, (name, value)) in exemplar.labels().enumerate() {
+        if i > 0 {
+            buf.push(b',');
+        }
+        buf.extend_from_slice(name.as_bytes());
+        buf.extend_from_slice(b"=\"");
+        put_escaped(buf, value, true);
+        buf.push(b'"');
+    }
+    buf.extend_from_slice(b"} ");
+    put_f64(buf, exemplar.value());
+    buf.push(b' ');
+    put_f64(buf, exemplar.timestamp());
+}
+
+/// Appends the lines of a histogram or gauge histogram series.
+fn histogram(
+    buf: &mut Vec<u8>,
+    head: &mut Vec<u8>,
+    openmetrics: bool,
+    (desc, labels): (&Descriptor, &SeriesLabels<'_>),
+    point: &HistogramParts<'_>,
+) {
+    head.clear();
+    open(head, desc, "_bucket", labels);
+    head.extend_from_slice(b"le=\"");
+    // Only OpenMetrics carries exemplars.
+    let exemplars = point.exemplars.filter(|_| openmetrics);
+    let mut cumulative = 0u64;
+    for (i, (count, le)) in point.counts.iter().zip(&point.layout.le).enumerate() {
+        cumulative = cumulative.saturating_add(*count);
+        buf.extend_from_slice(head);
+        // `le` holds canonical float text (digits, `.`, `e`, signs, `Inf`),
+        // which needs no escaping.
+        debug_assert!(!le.contains(['\\', '"', '\n']), "canonical bound text");
+        buf.extend_from_slice(le.as_bytes());
+        buf.extend_from_slice(b"\"} ");
+        put_u64(buf, cumulative);
+        if let Some(slots) = exemplars {
+            exemplar(buf, slots.get(i));
+        }
+        buf.push(b'\n');
+    }
+    let gauge = point.gauge && openmetrics;
+    let (count, sum) = if gauge {
+        ("_gcount", "_gsum")
+    } else {
+        ("_count", "_sum")
+    };
+    let exposed = if point.gauge {
+        point.layout.exposes_gsum(point.sum)
+    } else {
+        point.layout.exposes_sum(point.sum)
+    };
+    if exposed {
+        line(buf, desc, count, labels, Num::U64(cumulative));
+        line(buf, desc, sum, labels, Num::F64(point.sum));
+    }
+    if let (Some(created), true) = (point.created, openmetrics) {
+        line(buf, desc, "_created", labels, Num::F64(created));
     }
 }
 
@@ -166,26 +205,29 @@ struct HistogramParts<'a> {
 
 impl<O: Out> Encoder for Text<'_, O> {
     fn family(&mut self, desc: &Descriptor) {
+        let buf = self.out.lines();
+        let name = desc.name.as_bytes();
         if self.openmetrics {
-            self.put(b"# TYPE ");
-            self.put(desc.name.as_bytes());
-            self.put(b" ");
-            self.put(desc.metric_type.as_str().as_bytes());
-            self.put(b"\n");
-            if let Some(unit) = &desc.unit {
-                self.put(b"# UNIT ");
-                self.put(desc.name.as_bytes());
-                self.put(b" ");
-                self.put(unit.as_bytes());
-                self.put(b"\n");
+            for (label, text) in [
+                (&b"# TYPE "[..], Some(desc.metric_type.as_str())),
+                (b"# UNIT ", desc.unit.as_deref()),
+            ] {
+                if let Some(text) = text {
+                    buf.extend_from_slice(label);
+                    buf.extend_from_slice(name);
+                    buf.push(b' ');
+                    buf.extend_from_slice(text.as_bytes());
+                    buf.push(b'\n');
+                }
             }
             if !desc.help.is_empty() {
-                self.put(b"# HELP ");
-                self.put(desc.name.as_bytes());
-                self.put(b" ");
-                self.put_escaped(&desc.help, true);
-                self.put(b"\n");
+                buf.extend_from_slice(b"# HELP ");
+                buf.extend_from_slice(name);
+                buf.push(b' ');
+                put_escaped(buf, &desc.help, true);
+                buf.push(b'\n');
             }
+            self.out.lines_done();
             return;
         }
         // 0.0.4 names a family after its samples where they carry a suffix
@@ -199,44 +241,47 @@ impl<O: Out> Encoder for Text<'_, O> {
             MetricType::Unknown => ("", "untyped"),
         };
         if !desc.help.is_empty() {
-            self.put(b"# HELP ");
-            self.put(desc.name.as_bytes());
-            self.put(suffix.as_bytes());
-            self.put(b" ");
-            self.put_escaped(&desc.help, false);
-            self.put(b"\n");
+            buf.extend_from_slice(b"# HELP ");
+            buf.extend_from_slice(name);
+            buf.extend_from_slice(suffix.as_bytes());
+            buf.push(b' ');
+            put_escaped(buf, &desc.help, false);
+            buf.push(b'\n');
         }
-        self.put(b"# TYPE ");
-        self.put(desc.name.as_bytes());
-        self.put(suffix.as_bytes());
-        self.put(b" ");
-        self.put(kind.as_bytes());
-        self.put(b"\n");
+        buf.extend_from_slice(b"# TYPE ");
+        buf.extend_from_slice(name);
+        buf.extend_from_slice(suffix.as_bytes());
+        buf.push(b' ');
+        buf.extend_from_slice(kind.as_bytes());
+        buf.push(b'\n');
+        self.out.lines_done();
     }
 
     fn series(&mut self, desc: &Descriptor, labels: &SeriesLabels<'_>, point: Point<'_>) {
+        let openmetrics = self.openmetrics;
+        let buf = self.out.lines();
         match point {
             Point::Counter {
                 value,
                 created,
-                exemplar,
+                exemplar: slot,
             } => {
-                self.start(desc, "_total", labels, None);
-                self.put_num(value);
-                self.exemplar(exemplar);
-                self.put(b"\n");
-                if let (Some(created), true) = (created, self.openmetrics) {
-                    self.line(desc, "_created", labels, None, Num::F64(created));
+                start(buf, desc, "_total", labels);
+                put_num(buf, value);
+                if openmetrics {
+                    exemplar(buf, slot);
+                }
+                buf.push(b'\n');
+                if let (Some(created), true) = (created, openmetrics) {
+                    line(buf, desc, "_created", labels, Num::F64(created));
                 }
             }
-            Point::Gauge(value) | Point::Unknown(value) => {
-                self.line(desc, "", labels, None, value);
-            }
-            Point::Info => self.line(desc, "_info", labels, None, Num::U64(1)),
+            Point::Gauge(value) | Point::Unknown(value) => line(buf, desc, "", labels, value),
+            Point::Info => line(buf, desc, "_info", labels, Num::U64(1)),
             Point::StateSet { states, set } => {
                 for (state, on) in states.iter().zip(set) {
-                    let extra = Some((&*desc.name, &**state));
-                    self.line(desc, "", labels, extra, Num::U64(u64::from(*on)));
+                    let extra = (&*desc.name, &**state);
+                    line_with(buf, desc, labels, extra, Num::U64(u64::from(*on)));
                 }
             }
             Point::Histogram {
@@ -245,9 +290,11 @@ impl<O: Out> Encoder for Text<'_, O> {
                 sum,
                 created,
                 exemplars,
-            } => self.histogram(
-                desc,
-                labels,
+            } => histogram(
+                buf,
+                &mut self.head,
+                openmetrics,
+                (desc, labels),
                 &HistogramParts {
                     layout,
                     counts,
@@ -261,9 +308,11 @@ impl<O: Out> Encoder for Text<'_, O> {
                 layout,
                 counts,
                 sum,
-            } => self.histogram(
-                desc,
-                labels,
+            } => histogram(
+                buf,
+                &mut self.head,
+                openmetrics,
+                (desc, labels),
                 &HistogramParts {
                     layout,
                     counts,
@@ -282,27 +331,29 @@ impl<O: Out> Encoder for Text<'_, O> {
                 for (text, _, value) in quantiles {
                     // OpenMetrics forbids negative quantile values; a summary
                     // of negative observations keeps them in 0.0.4 only.
-                    if self.openmetrics && *value < 0.0 {
+                    if openmetrics && *value < 0.0 {
                         continue;
                     }
-                    self.line(desc, "", labels, Some(("quantile", text)), Num::F64(*value));
+                    line_with(buf, desc, labels, ("quantile", text), Num::F64(*value));
                 }
                 // `_count` and `_sum` are counters: left out while the sum is
                 // negative.
                 if sum >= 0.0 {
-                    self.line(desc, "_count", labels, None, Num::U64(count));
-                    self.line(desc, "_sum", labels, None, Num::F64(sum));
+                    line(buf, desc, "_count", labels, Num::U64(count));
+                    line(buf, desc, "_sum", labels, Num::F64(sum));
                 }
-                if self.openmetrics {
-                    self.line(desc, "_created", labels, None, Num::F64(created));
+                if openmetrics {
+                    line(buf, desc, "_created", labels, Num::F64(created));
                 }
             }
         }
+        self.out.lines_done();
     }
 
     fn finish(&mut self) {
         if self.openmetrics {
-            self.put(b"# EOF\n");
+            self.out.lines().extend_from_slice(b"# EOF\n");
         }
+        self.out.lines_done();
     }
 }
