@@ -5,13 +5,20 @@ mod common;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::thread;
 
 use beamline::{Buckets, Counter, Family, FloatGauge, Format, Histogram, Registry};
 
 const THREADS: u64 = 2;
 const ROUNDS: u64 = 20_000;
+
+/// Lets the workers and the scraper start together: spawned last, the
+/// scraper could otherwise find the workers done before its first scrape.
+fn start_line() -> Arc<Barrier> {
+    #[allow(clippy::cast_possible_truncation, reason = "a few threads")]
+    Arc::new(Barrier::new(THREADS as usize + 1))
+}
 
 /// Reads `name{labels} value` lines of Prometheus text into a map.
 fn samples(text: &str) -> BTreeMap<String, f64> {
@@ -45,12 +52,15 @@ fn setup() -> (Registry, Counter, Family<Counter, 1>, FloatGauge, Histogram) {
 fn scrapes_during_updates_are_consistent_and_totals_exact() {
     let (registry, ops, by_worker, level, lat) = setup();
     let done = Arc::new(AtomicBool::new(false));
+    let start = start_line();
     let workers: Vec<_> = (0..THREADS)
         .map(|w| {
             let (ops, by_worker, level, lat) =
                 (ops.clone(), by_worker.clone(), level.clone(), lat.clone());
+            let start = Arc::clone(&start);
             thread::spawn(move || {
                 let name = format!("w{w}");
+                start.wait();
                 for i in 0..ROUNDS {
                     ops.inc();
                     by_worker.get([name.as_str()]).inc();
@@ -68,6 +78,7 @@ fn scrapes_during_updates_are_consistent_and_totals_exact() {
         thread::spawn(move || {
             let mut scrapes = Vec::new();
             let mut last_buckets = [0.0f64; 4];
+            start.wait();
             while !done.load(Ordering::Relaxed) {
                 let text = String::from_utf8(registry.encode_to_vec(Format::PrometheusText))
                     .expect("utf-8");
@@ -167,10 +178,13 @@ fn summaries_with_quantiles_stay_exact_and_consistent_under_scrapes() {
         .register("s", "", Summary::with_quantiles(&[0.5, 0.9, 0.99]).unwrap())
         .unwrap();
     let done = Arc::new(AtomicBool::new(false));
+    let start = start_line();
     let workers: Vec<_> = (0..THREADS)
         .map(|_| {
             let summary = summary.clone();
+            let start = Arc::clone(&start);
             thread::spawn(move || {
+                start.wait();
                 for i in 0..ROUNDS {
                     #[allow(clippy::cast_precision_loss, reason = "small values")]
                     summary.observe((i % 100 + 1) as f64);
@@ -184,6 +198,7 @@ fn summaries_with_quantiles_stay_exact_and_consistent_under_scrapes() {
         thread::spawn(move || {
             let mut last_count = 0.0;
             let mut scrapes = 0;
+            start.wait();
             while !done.load(Ordering::Relaxed) {
                 let text =
                     String::from_utf8(registry.encode_to_vec(Format::PrometheusText)).unwrap();
