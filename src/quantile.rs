@@ -148,7 +148,7 @@ const SPECIALS: usize = 3;
 pub struct Sketch {
     config: SketchConfig,
     clock: Timer,
-    /// Clock reading at creation in nanoseconds; epochs count from it.
+    /// Clock reading at creation, in the clock's ticks; epochs count from it.
     origin: u64,
     /// The mapping's buckets per octave, the stride of one age bucket within a chunk.
     per_octave: usize,
@@ -183,7 +183,7 @@ impl Sketch {
     /// Returns an empty sketch for `config` timed by a new [`CoarseClock`], which
     /// it reads without going through a pointer.
     pub(crate) fn with_coarse_clock(config: SketchConfig) -> Sketch {
-        Sketch::with_timer(config, Timer::Coarse(CoarseClock::new()))
+        Sketch::with_timer(config, Timer::Coarse)
     }
 
     /// Returns an empty sketch with the same configuration and clock.
@@ -192,9 +192,12 @@ impl Sketch {
     }
 
     fn with_timer(config: SketchConfig, clock: Timer) -> Sketch {
-        let origin = clock::nanos(clock.now());
+        let origin = clock.ticks();
         let mapping = Arc::clone(config.mapping());
-        let ring = Ring::new(config.age_buckets(), clock::nanos(config.bucket_duration()));
+        let ring = Ring::new(
+            config.age_buckets(),
+            clock.ticks_in(config.bucket_duration()),
+        );
         let specials = (0..config.age_buckets() * SPECIALS)
             .map(|_| window::new_cell(0))
             .collect();
@@ -322,7 +325,7 @@ impl Sketch {
     /// The current epoch (age-bucket number since creation) and its slot in the ring.
     #[inline]
     fn position(&self) -> (u64, usize) {
-        let elapsed = clock::nanos(self.clock.now()).saturating_sub(self.origin);
+        let elapsed = self.clock.ticks().saturating_sub(self.origin);
         self.ring.position(elapsed)
     }
 

@@ -1,6 +1,7 @@
 //! The synchronisation primitives of the structures that have loom models
-//! (a family's index, the hot/cold cells of histograms): std's and
-//! parking_lot's normally, loom's under `cfg(loom)`.
+//! (a family's index, the hot/cold cells of histograms, a summary's count
+//! and sum): std's, parking_lot's and portable-atomic's normally, loom's
+//! under `cfg(loom)`.
 //!
 //! Only what those structures use is here. Everything else in the crate
 //! keeps using std directly, so that the models stay small.
@@ -10,6 +11,51 @@ pub(crate) use std::sync::atomic::{AtomicBool, AtomicU64};
 
 #[cfg(loom)]
 pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU64};
+
+/// A 128-bit atomic: `portable-atomic`'s (lock-free where the processor
+/// has a 16-byte compare-and-swap, as every x86-64 and AArch64 one in use
+/// does), or under loom a mutex behind the same interface.
+#[cfg(not(loom))]
+pub(crate) use portable_atomic::AtomicU128;
+
+#[cfg(loom)]
+pub(crate) use self::loom_u128::AtomicU128;
+
+#[cfg(loom)]
+mod loom_u128 {
+    use std::sync::atomic::Ordering;
+
+    /// loom has no 128-bit atomics; a loom mutex makes each operation one
+    /// step of the model, which is what an atomic is to it.
+    #[derive(Debug)]
+    pub(crate) struct AtomicU128(loom::sync::Mutex<u128>);
+
+    impl AtomicU128 {
+        pub(crate) fn new(value: u128) -> Self {
+            Self(loom::sync::Mutex::new(value))
+        }
+
+        pub(crate) fn load(&self, _: Ordering) -> u128 {
+            *self.0.lock().expect("no panic under the lock")
+        }
+
+        pub(crate) fn compare_exchange_weak(
+            &self,
+            current: u128,
+            new: u128,
+            _: Ordering,
+            _: Ordering,
+        ) -> Result<u128, u128> {
+            let mut value = self.0.lock().expect("no panic under the lock");
+            if *value == current {
+                *value = new;
+                Ok(current)
+            } else {
+                Err(*value)
+            }
+        }
+    }
+}
 
 /// A mutex whose `lock` returns the guard directly (no poisoning).
 #[cfg(not(loom))]

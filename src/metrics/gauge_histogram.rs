@@ -46,7 +46,7 @@ impl GaugeHistogram {
         let n = buckets.bounds().len() + 1;
         Self(Arc::new(Core {
             buckets,
-            cells: HotCold::new(n),
+            cells: HotCold::signed(n),
         }))
     }
 

@@ -188,7 +188,7 @@ impl Histogram {
     pub fn new(buckets: Buckets) -> Self {
         let n = buckets.bounds().len() + 1;
         Self(Arc::new(Core {
-            cells: HotCold::new(n),
+            cells: HotCold::counting(n),
             exemplars: (0..n).map(|_| ExemplarSlot::default()).collect(),
             buckets,
             created: unix_now(),
@@ -202,7 +202,7 @@ impl Histogram {
             return;
         }
         let index = self.0.buckets.index_of(value);
-        self.0.cells.record(index, 1, value);
+        self.0.cells.count(index, value);
     }
 
     /// Records one observation and keeps it as its bucket's exemplar; NaN
@@ -217,7 +217,7 @@ impl Histogram {
             return Ok(());
         }
         let index = self.0.buckets.index_of(value);
-        self.0.cells.record(index, 1, value);
+        self.0.cells.count(index, value);
         let exemplar = Exemplar::new(labels, value)?;
         if let Some(slot) = self.0.exemplars.get(index) {
             slot.store(exemplar);

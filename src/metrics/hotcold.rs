@@ -7,6 +7,13 @@
 //! it into the hot shard. The cold shard therefore always holds every write
 //! ever made up to the flip, and nothing after it: bucket counts and sum
 //! belong to exactly the same observations.
+//!
+//! A reader knows the writes on the cold shard are done when the shard
+//! counts as many as were started. Cells whose every write adds one to a
+//! bucket (histograms) count them in the buckets themselves, so
+//! that a write is three atomic operations: the start, the sum, and the
+//! bucket last. Cells whose buckets also go down (gauge histograms) keep a
+//! separate count of finished writes, a fourth.
 
 use std::sync::atomic::Ordering;
 
@@ -30,8 +37,11 @@ pub(crate) struct HotCold {
     /// Top bit: index of the hot shard. Low 63 bits: writes started.
     hot_and_started: AtomicU64,
     sums: [AtomicF64; 2],
-    /// Writes finished on each shard, plus writes folded into it.
+    /// Writes finished on each shard, plus writes folded into it, when
+    /// `signed`; otherwise the sum of the shard's buckets is that number.
     finished: [AtomicU64; 2],
+    /// Whether writes may take a bucket down (see [`HotCold::record`]).
+    signed: bool,
     /// Both shards' cells, interleaved so that one pointer serves both.
     buckets: Box<[AtomicU64]>,
     /// Serialises readers; writers never touch it.
@@ -39,25 +49,63 @@ pub(crate) struct HotCold {
 }
 
 impl HotCold {
-    pub(crate) fn new(buckets: usize) -> Self {
+    /// Returns cells of `buckets` buckets (at least one) written with
+    /// [`HotCold::count`].
+    pub(crate) fn counting(buckets: usize) -> Self {
+        Self::new(buckets.max(1), false)
+    }
+
+    /// Returns cells of `buckets` buckets written with [`HotCold::record`].
+    pub(crate) fn signed(buckets: usize) -> Self {
+        Self::new(buckets, true)
+    }
+
+    fn new(buckets: usize, signed: bool) -> Self {
         Self {
             hot_and_started: AtomicU64::new(0),
             sums: [AtomicF64::new(0.0), AtomicF64::new(0.0)],
             finished: [AtomicU64::new(0), AtomicU64::new(0)],
+            signed,
             buckets: (0..2 * buckets).map(|_| AtomicU64::new(0)).collect(),
             reader: Mutex::new(()),
         }
     }
 
-    /// Adds `delta` (wrapping, so `u64::MAX` subtracts one) to `bucket` and
-    /// `value` to the sum, as one write. With no buckets, the write counts
-    /// only in [`HotCold::totals`].
+    /// Starts a write; returns the shard it goes to.
     #[inline]
-    pub(crate) fn record(&self, bucket: usize, delta: u64, value: f64) {
+    fn start(&self) -> usize {
         // Acquire pairs with the reader's AcqRel flip: a writer that lands on
         // a shard after a flip sees the reader's earlier resets of it.
         let started = self.hot_and_started.fetch_add(1, Ordering::Acquire);
-        let shard = usize::from(started & HOT_BIT != 0);
+        usize::from(started & HOT_BIT != 0)
+    }
+
+    /// Adds one to `bucket` (the last bucket if `bucket` is past it) and
+    /// `value` to the sum, as one write, in cells made by
+    /// [`HotCold::counting`].
+    #[inline]
+    pub(crate) fn count(&self, bucket: usize, value: f64) {
+        debug_assert!(!self.signed, "signed cells are written with `record`");
+        let shard = self.start();
+        self.sums[shard].add(value);
+        // A reader waits for this write to show in a bucket: it must land in
+        // one. `counting` made at least one bucket, two cells.
+        let last = self.buckets.len() - 2 + shard;
+        let cell = (2 * bucket + shard).min(last);
+        // Release pairs with the reader's Acquire loads of the buckets: once
+        // the reader counts this write, its sum is visible.
+        if let Some(cell) = self.buckets.get(cell) {
+            cell.fetch_add(1, Ordering::Release);
+        }
+    }
+
+    /// Adds `delta` (wrapping, so `u64::MAX` subtracts one) to `bucket` and
+    /// `value` to the sum, as one write, in cells made by
+    /// [`HotCold::signed`].
+    #[inline]
+    pub(crate) fn record(&self, bucket: usize, delta: u64, value: f64) {
+        debug_assert!(self.signed, "counting cells are written with `count`");
+        let shard = self.start();
         if let Some(cell) = self.buckets.get(2 * bucket + shard) {
             cell.fetch_add(delta, Ordering::Relaxed);
         }
@@ -67,16 +115,23 @@ impl HotCold {
         self.finished[shard].fetch_add(1, Ordering::Release);
     }
 
+    /// The writes finished on `shard`, plus those folded into it.
+    fn finished(&self, shard: usize) -> u64 {
+        if self.signed {
+            self.finished[shard].load(Ordering::Acquire)
+        } else {
+            // Each bucket only grows while the reader waits, so a sum read
+            // bucket by bucket equals the number started only once every
+            // one of them has finished.
+            self.shard(shard)
+                .fold(0, |n: u64, c| n.wrapping_add(c.load(Ordering::Acquire)))
+        }
+    }
+
     /// Copies the bucket counts into `counts` and returns the sum, all from
     /// the same set of writes.
     pub(crate) fn snapshot(&self, counts: &mut Vec<u64>) -> f64 {
         self.read(counts).1
-    }
-
-    /// Returns the number of writes ever made and their sum, both from the
-    /// same set of writes: a count that needs no bucket of its own.
-    pub(crate) fn totals(&self) -> (u64, f64) {
-        self.read(&mut Vec::new())
     }
 
     /// Flips the shards and returns the writes and the sum of the cold one,
@@ -94,7 +149,7 @@ impl HotCold {
         let hot = cold ^ 1;
 
         let mut spins = 0u32;
-        while self.finished[cold].load(Ordering::Acquire) != started {
+        while self.finished(cold) != started {
             spins += 1;
             if spins < 64 {
                 sync::spin_loop();
@@ -132,30 +187,71 @@ mod tests {
 
     use super::*;
 
+    /// Writes one observation of `value` into `bucket`, the way each kind of
+    /// cells is written.
+    fn write(cells: &HotCold, bucket: usize, value: f64) {
+        if cells.signed {
+            cells.record(bucket, 1, value);
+        } else {
+            cells.count(bucket, value);
+        }
+    }
+
     #[test]
     fn snapshots_see_every_write_once() {
-        let cells = HotCold::new(3);
+        for cells in [HotCold::counting(3), HotCold::signed(3)] {
+            let mut counts = Vec::new();
+            write(&cells, 0, 1.5);
+            write(&cells, 2, 10.0);
+            assert_eq!(cells.snapshot(&mut counts), 11.5);
+            assert_eq!(counts, [1, 0, 1]);
+            write(&cells, 1, 2.0);
+            assert_eq!(cells.snapshot(&mut counts), 13.5);
+            assert_eq!(counts, [1, 1, 1]);
+            assert_eq!(cells.snapshot(&mut counts), 13.5);
+            assert_eq!(counts, [1, 1, 1]);
+            assert_eq!(cells.read(&mut Vec::new()), (3, 13.5));
+        }
+    }
+
+    #[test]
+    fn signed_buckets_go_down_and_count_every_write() {
+        let cells = HotCold::signed(2);
+        cells.record(1, 1, 4.0);
+        cells.record(1, 1, 4.0);
+        cells.record(1, u64::MAX, -4.0);
         let mut counts = Vec::new();
-        cells.record(0, 1, 1.5);
-        cells.record(2, 1, 10.0);
-        assert_eq!(cells.snapshot(&mut counts), 11.5);
-        assert_eq!(counts, [1, 0, 1]);
-        cells.record(1, 1, 2.0);
-        assert_eq!(cells.snapshot(&mut counts), 13.5);
-        assert_eq!(counts, [1, 1, 1]);
-        assert_eq!(cells.snapshot(&mut counts), 13.5);
-        assert_eq!(counts, [1, 1, 1]);
+        assert_eq!(cells.snapshot(&mut counts), 4.0);
+        assert_eq!(counts, [0, 1]);
+        assert_eq!(cells.read(&mut Vec::new()), (3, 4.0));
+    }
+
+    #[test]
+    fn counting_cells_put_a_write_past_the_last_bucket_in_it() {
+        // Zero buckets asked for: one made, so that every write counts.
+        let cells = HotCold::counting(0);
+        cells.count(0, 1.0);
+        cells.count(5, 2.0);
+        let mut counts = Vec::new();
+        assert_eq!(cells.snapshot(&mut counts), 3.0);
+        assert_eq!(counts, [2]);
+        assert_eq!(cells.read(&mut Vec::new()), (2, 3.0));
     }
 
     #[test]
     fn concurrent_writes_are_consistent_and_complete() {
-        let cells = Arc::new(HotCold::new(2));
+        for cells in [HotCold::counting(2), HotCold::signed(2)] {
+            concurrent_writes(Arc::new(cells));
+        }
+    }
+
+    fn concurrent_writes(cells: Arc<HotCold>) {
         let writers: Vec<_> = (0..2)
             .map(|_| {
                 let cells = Arc::clone(&cells);
                 std::thread::spawn(move || {
                     for i in 0..50_000u64 {
-                        cells.record(usize::from(i % 2 == 0), 1, 1.0);
+                        write(&cells, usize::from(i % 2 == 0), 1.0);
                     }
                 })
             })
@@ -206,46 +302,70 @@ mod loom_tests {
         assert_eq!(sum, expected, "sum and buckets disagree: {counts:?}");
     }
 
+    /// Writes one observation of `value` into `bucket`, the way each kind of
+    /// cells is written.
+    fn write(cells: &HotCold, bucket: usize, value: f64) {
+        if cells.signed {
+            cells.record(bucket, 1, value);
+        } else {
+            cells.count(bucket, value);
+        }
+    }
+
     #[test]
     fn loom_snapshot_races_observations() {
-        loom::model(|| {
-            let cells = Arc::new(HotCold::new(2));
-            let writer = Arc::clone(&cells);
-            let t = thread::spawn(move || {
-                writer.record(0, 1, 1.0);
-                writer.record(1, 1, 2.0);
-            });
-            let mut counts = Vec::new();
-            let sum = cells.snapshot(&mut counts);
-            check(&counts, sum);
-            // Observations are made in order: the second is never seen
-            // without the first.
-            assert!(counts[1] <= counts[0], "{counts:?}");
-            t.join().expect("no panic");
-            let sum = cells.snapshot(&mut counts);
-            assert_eq!((counts.as_slice(), sum), ([1, 1].as_slice(), 3.0));
+        loom::model(|| snapshot_races_observations(HotCold::counting(2)));
+    }
+
+    #[test]
+    fn loom_snapshot_races_observations_signed() {
+        loom::model(|| snapshot_races_observations(HotCold::signed(2)));
+    }
+
+    fn snapshot_races_observations(cells: HotCold) {
+        let cells = Arc::new(cells);
+        let writer = Arc::clone(&cells);
+        let t = thread::spawn(move || {
+            write(&writer, 0, 1.0);
+            write(&writer, 1, 2.0);
         });
+        let mut counts = Vec::new();
+        let sum = cells.snapshot(&mut counts);
+        check(&counts, sum);
+        // Observations are made in order: the second is never seen without
+        // the first.
+        assert!(counts[1] <= counts[0], "{counts:?}");
+        t.join().expect("no panic");
+        let sum = cells.snapshot(&mut counts);
+        assert_eq!((counts.as_slice(), sum), ([1, 1].as_slice(), 3.0));
     }
 
     #[test]
     fn loom_two_snapshots_race_an_observation() {
-        loom::model(|| {
-            let cells = Arc::new(HotCold::new(1));
-            let reader = Arc::clone(&cells);
-            let t = thread::spawn(move || {
-                let mut counts = Vec::new();
-                let sum = reader.snapshot(&mut counts);
-                check(&counts, sum);
-                counts[0]
-            });
-            cells.record(0, 1, 1.0);
+        loom::model(|| two_snapshots_race_an_observation(HotCold::counting(1)));
+    }
+
+    #[test]
+    fn loom_two_snapshots_race_an_observation_signed() {
+        loom::model(|| two_snapshots_race_an_observation(HotCold::signed(1)));
+    }
+
+    fn two_snapshots_race_an_observation(cells: HotCold) {
+        let cells = Arc::new(cells);
+        let reader = Arc::clone(&cells);
+        let t = thread::spawn(move || {
             let mut counts = Vec::new();
-            let sum = cells.snapshot(&mut counts);
-            assert_eq!((counts[0], sum), (1, 1.0), "a finished write is seen");
-            let other = t.join().expect("no panic");
-            assert!(other <= 1);
-            let sum = cells.snapshot(&mut counts);
-            assert_eq!((counts[0], sum), (1, 1.0), "nothing lost by folding");
+            let sum = reader.snapshot(&mut counts);
+            check(&counts, sum);
+            counts[0]
         });
+        write(&cells, 0, 1.0);
+        let mut counts = Vec::new();
+        let sum = cells.snapshot(&mut counts);
+        assert_eq!((counts[0], sum), (1, 1.0), "a finished write is seen");
+        let other = t.join().expect("no panic");
+        assert!(other <= 1);
+        let sum = cells.snapshot(&mut counts);
+        assert_eq!((counts[0], sum), (1, 1.0), "nothing lost by folding");
     }
 }

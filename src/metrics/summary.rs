@@ -7,8 +7,8 @@
 
 use std::sync::Arc;
 
+use super::atomic::CountSum;
 use super::guards::Observe;
-use super::hotcold::HotCold;
 use super::{sealed, unix_now, Metric, MetricType};
 use crate::encoding::number::canonical_float;
 use crate::error::Error;
@@ -25,9 +25,7 @@ struct Quantiles {
 
 #[derive(Debug)]
 struct Core {
-    /// The sum, with no bucket: `_count` is the number of writes, which the
-    /// cells keep anyway, so an observation costs one atomic add less.
-    cells: HotCold,
+    cells: CountSum,
     created: f64,
     quantiles: Option<Quantiles>,
 }
@@ -144,7 +142,7 @@ impl Summary {
 
     fn build(quantiles: Option<Quantiles>) -> Self {
         Self(Arc::new(Core {
-            cells: HotCold::new(0),
+            cells: CountSum::new(),
             created: unix_now(),
             quantiles,
         }))
@@ -156,8 +154,7 @@ impl Summary {
         if value.is_nan() {
             return;
         }
-        // No buckets: the write counts in `totals` only.
-        self.0.cells.record(0, 1, value);
+        self.0.cells.add(value);
         if let Some(q) = &self.0.quantiles {
             q.sketch.observe(value);
         }
@@ -165,12 +162,12 @@ impl Summary {
 
     /// Returns the number of observations.
     pub fn count(&self) -> u64 {
-        self.0.cells.totals().0
+        self.0.cells.load().0
     }
 
     /// Returns the sum of observations.
     pub fn sum(&self) -> f64 {
-        self.0.cells.totals().1
+        self.0.cells.load().1
     }
 
     /// Returns each configured quantile with its current estimate (NaN
@@ -205,7 +202,7 @@ impl sealed::Sealed for Summary {
     }
 
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
-        let (count, sum) = self.0.cells.totals();
+        let (count, sum) = self.0.cells.load();
         scratch.quantiles.clear();
         if let Some(q) = &self.0.quantiles {
             q.sketch.quantiles(&mut scratch.estimates);

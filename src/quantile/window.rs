@@ -118,8 +118,8 @@ pub(super) enum Claim {
 #[derive(Debug)]
 pub(super) struct Ring {
     states: Box<[AtomicU64]>,
-    /// Length of an epoch in nanoseconds, at least 1.
-    epoch_nanos: u64,
+    /// Length of an epoch in the clock's ticks, at least 1.
+    epoch_ticks: u64,
     /// A recently seen epoch and its slot (`epoch << SLOT_BITS | slot`), so that most
     /// observations find their slot with a multiplication and a comparison instead of two
     /// divisions. Any value it holds was right at some moment; [`Ring::position`] checks it
@@ -131,26 +131,26 @@ impl Ring {
     /// A ring of `slots` age buckets at epoch 0. Slot `s` starts out holding epoch `s` under
     /// generation 0: its first epoch is then ready without a move, and reads ignore it until
     /// that epoch comes.
-    pub(super) fn new(slots: usize, epoch_nanos: u64) -> Ring {
+    pub(super) fn new(slots: usize, epoch_ticks: u64) -> Ring {
         debug_assert!((1..=1 << SLOT_BITS).contains(&slots));
         let states = (0..slots as u64)
             .map(|slot| AtomicU64::new(pack_state(slot, 0)))
             .collect();
         Ring {
             states,
-            epoch_nanos: epoch_nanos.max(1),
+            epoch_ticks: epoch_ticks.max(1),
             hint: AtomicU64::new(0),
         }
     }
 
-    /// The epoch and slot of a clock reading `elapsed` nanoseconds after the origin.
+    /// The epoch and slot of a clock reading `elapsed` ticks after the origin.
     #[inline]
     pub(super) fn position(&self, elapsed: u64) -> (u64, usize) {
         let hint = self.hint.load(Relaxed);
         let epoch = hint >> SLOT_BITS;
-        // Every hint was computed from some reading, so `epoch * epoch_nanos` does not
+        // Every hint was computed from some reading, so `epoch * epoch_ticks` does not
         // overflow; the wrapping subtraction rejects readings before the hinted epoch.
-        if elapsed.wrapping_sub(epoch * self.epoch_nanos) < self.epoch_nanos {
+        if elapsed.wrapping_sub(epoch * self.epoch_ticks) < self.epoch_ticks {
             return (epoch, (hint & SLOT_MASK) as usize);
         }
         self.position_slow(elapsed)
@@ -159,7 +159,7 @@ impl Ring {
     #[cold]
     #[inline(never)]
     fn position_slow(&self, elapsed: u64) -> (u64, usize) {
-        let epoch = (elapsed / self.epoch_nanos).min(EPOCH_MAX);
+        let epoch = (elapsed / self.epoch_ticks).min(EPOCH_MAX);
         // At most 64 slots, so the remainder fits in `usize`.
         let slot = (epoch % self.states.len() as u64) as usize;
         self.hint.store((epoch << SLOT_BITS) | slot as u64, Relaxed);
