@@ -49,7 +49,12 @@ impl AtomicF64 {
 /// One 16-byte compare-and-swap costs about half of the three atomic
 /// operations that the hot/cold cells of a histogram take for a count and
 /// a sum (see `hotcold`), and a read needs no lock.
+///
+/// It fills a 64-byte line of its own: threads observing at once pass it
+/// back and forth, and the read-mostly fields next to it (a summary's
+/// sketch) would otherwise go with it.
 #[derive(Debug)]
+#[repr(align(64))]
 pub(crate) struct CountSum(AtomicU128);
 
 impl CountSum {
