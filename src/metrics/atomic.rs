@@ -46,9 +46,9 @@ impl AtomicF64 {
 /// A count and a float sum changed together by one compare-and-swap, so
 /// that every read returns the count and the sum of the same additions.
 ///
-/// One 16-byte compare-and-swap costs about half of the three atomic
-/// operations that the hot/cold cells of a histogram take for a count and
-/// a sum (see `hotcold`), and a read needs no lock.
+/// One 16-byte compare-and-swap costs about what one 8-byte one does, and a
+/// read needs no lock. The hot/cold cells of histograms (see `hotcold`)
+/// start each write the same way.
 ///
 /// It fills a 64-byte line of its own: threads observing at once pass it
 /// back and forth, and the read-mostly fields next to it (a summary's
@@ -87,11 +87,11 @@ impl CountSum {
 }
 
 /// The count in the high half, the sum's bits in the low one.
-fn pack(count: u64, sum: f64) -> u128 {
+pub(crate) fn pack(count: u64, sum: f64) -> u128 {
     (u128::from(count) << 64) | u128::from(sum.to_bits())
 }
 
-fn unpack(pair: u128) -> (u64, f64) {
+pub(crate) fn unpack(pair: u128) -> (u64, f64) {
     #[allow(clippy::cast_possible_truncation, reason = "the halves, split")]
     let (count, sum) = ((pair >> 64) as u64, pair as u64);
     (count, f64::from_bits(sum))

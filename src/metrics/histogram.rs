@@ -159,7 +159,7 @@ struct Core {
 
 /// A classic histogram.
 ///
-/// An observation costs a binary search over the bounds and four atomic
+/// An observation costs a binary search over the bounds and two atomic
 /// operations; a scrape always sees `_count` equal to the `+Inf` bucket and a
 /// `_sum` of the same observations.
 ///

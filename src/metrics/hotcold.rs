@@ -1,24 +1,29 @@
 //! Bucket counts and a sum that a scrape reads as one consistent state.
 //!
-//! Writers never wait. Each write picks the "hot" of two shards by bumping a
-//! word whose top bit names the hot shard and whose other 63 bits count the
-//! writes started. A reader (one at a time) flips the top bit, waits for the
-//! writes that started on the now-cold shard to finish, reads it, and folds
-//! it into the hot shard. The cold shard therefore always holds every write
-//! ever made up to the flip, and nothing after it: bucket counts and sum
-//! belong to exactly the same observations.
+//! Writers never wait. Each write starts with one 16-byte compare-and-swap
+//! on a head word that holds three things: the index of the "hot" of two
+//! shards of bucket cells (the top bit), the number of writes started (the
+//! other 63 bits of the high half) and the sum of their values (the low
+//! half). The write then adds to its bucket on the shard the head named.
+//! A reader (one at a time) flips the hot bit by the same kind of
+//! compare-and-swap, which hands it the count and the sum of every write
+//! started before the flip, waits for those writes to show on the now-cold
+//! shard, reads it, and folds it into the hot shard. The cold shard
+//! therefore holds every write ever made up to the flip, and nothing after
+//! it: bucket counts, count and sum belong to exactly the same
+//! observations.
 //!
 //! A reader knows the writes on the cold shard are done when the shard
 //! counts as many as were started. Cells whose every write adds one to a
-//! bucket (histograms) count them in the buckets themselves, so
-//! that a write is three atomic operations: the start, the sum, and the
-//! bucket last. Cells whose buckets also go down (gauge histograms) keep a
-//! separate count of finished writes, a fourth.
+//! bucket (histograms) count them in the buckets themselves, so that a
+//! write is two atomic operations: the head, and the bucket. Cells whose
+//! buckets also go down (gauge histograms) keep a separate count of
+//! finished writes per shard, a third.
 
 use std::sync::atomic::Ordering;
 
-use super::atomic::AtomicF64;
-use crate::sync::{self, AtomicU64, Mutex};
+use super::atomic::{pack, unpack};
+use crate::sync::{self, AtomicU128, AtomicU64, Mutex};
 
 const HOT_BIT: u64 = 1 << 63;
 const STARTED_MASK: u64 = HOT_BIT - 1;
@@ -26,17 +31,18 @@ const STARTED_MASK: u64 = HOT_BIT - 1;
 /// Counts per bucket and a float sum, updated lock-free and read
 /// consistently.
 ///
-/// Every word a write changes, apart from its bucket, sits in this one
-/// 64-byte line, and nothing else does: threads writing at once then pass
-/// one line back and forth, and the read-mostly fields of the metric that
-/// holds it (bucket bounds, a sketch) stay out of it. Shard `s` is the pair
-/// `sums[s]`, `finished[s]`, plus bucket cells `2 * b + s`.
+/// The head, the only word every write changes, sits in this 64-byte line
+/// with the fields that are read-only after construction or touched by
+/// gauge histograms alone. Threads writing at once then pass one line back
+/// and forth, and the read-mostly fields of the metric that holds it
+/// (bucket bounds, exemplars) stay out of it. Shard `s` is the bucket cells
+/// `2 * b + s`, plus `finished[s]` when `signed`.
 #[derive(Debug)]
 #[repr(align(64))]
 pub(crate) struct HotCold {
-    /// Top bit: index of the hot shard. Low 63 bits: writes started.
-    hot_and_started: AtomicU64,
-    sums: [AtomicF64; 2],
+    /// High half: the hot shard's index in the top bit, writes started in
+    /// the rest. Low half: the bits of the sum of their values.
+    head: AtomicU128,
     /// Writes finished on each shard, plus writes folded into it, when
     /// `signed`; otherwise the sum of the shard's buckets is that number.
     finished: [AtomicU64; 2],
@@ -62,8 +68,7 @@ impl HotCold {
 
     fn new(buckets: usize, signed: bool) -> Self {
         Self {
-            hot_and_started: AtomicU64::new(0),
-            sums: [AtomicF64::new(0.0), AtomicF64::new(0.0)],
+            head: AtomicU128::new(pack(0, 0.0)),
             finished: [AtomicU64::new(0), AtomicU64::new(0)],
             signed,
             buckets: (0..2 * buckets).map(|_| AtomicU64::new(0)).collect(),
@@ -71,13 +76,49 @@ impl HotCold {
         }
     }
 
-    /// Starts a write; returns the shard it goes to.
+    /// Starts a write of `value`: counts it and adds it to the sum; returns
+    /// the shard the rest of the write goes to.
     #[inline]
-    fn start(&self) -> usize {
-        // Acquire pairs with the reader's AcqRel flip: a writer that lands on
-        // a shard after a flip sees the reader's earlier resets of it.
-        let started = self.hot_and_started.fetch_add(1, Ordering::Acquire);
-        usize::from(started & HOT_BIT != 0)
+    fn start(&self, value: f64) -> usize {
+        let mut current = self.head.load(Ordering::Relaxed);
+        loop {
+            let (started, sum) = unpack(current);
+            // The count never reaches the hot bit: 2^63 writes would take
+            // centuries.
+            let next = pack(started.wrapping_add(1), sum + value);
+            // Acquire pairs with the reader's AcqRel flip: a writer that
+            // lands on a shard after a flip sees the reader's earlier resets
+            // of it.
+            match self.head.compare_exchange_weak(
+                current,
+                next,
+                Ordering::Acquire,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return usize::from(started & HOT_BIT != 0),
+                Err(actual) => current = actual,
+            }
+        }
+    }
+
+    /// Flips the hot bit; returns the head as it was before.
+    fn flip(&self) -> (u64, f64) {
+        let mut current = self.head.load(Ordering::Relaxed);
+        loop {
+            let next = current ^ (u128::from(HOT_BIT) << 64);
+            // AcqRel: Release publishes the previous reader's resets to
+            // writers that will pick the newly cold shard after the next
+            // flip; Acquire orders the waits that follow after the flip.
+            match self.head.compare_exchange_weak(
+                current,
+                next,
+                Ordering::AcqRel,
+                Ordering::Relaxed,
+            ) {
+                Ok(_) => return unpack(current),
+                Err(actual) => current = actual,
+            }
+        }
     }
 
     /// Adds one to `bucket` (the last bucket if `bucket` is past it) and
@@ -86,14 +127,12 @@ impl HotCold {
     #[inline]
     pub(crate) fn count(&self, bucket: usize, value: f64) {
         debug_assert!(!self.signed, "signed cells are written with `record`");
-        let shard = self.start();
-        self.sums[shard].add(value);
+        let shard = self.start(value);
         // A reader waits for this write to show in a bucket: it must land in
         // one. `counting` made at least one bucket, two cells.
         let last = self.buckets.len() - 2 + shard;
         let cell = (2 * bucket + shard).min(last);
-        // Release pairs with the reader's Acquire loads of the buckets: once
-        // the reader counts this write, its sum is visible.
+        // Release pairs with the reader's Acquire loads of the buckets.
         if let Some(cell) = self.buckets.get(cell) {
             cell.fetch_add(1, Ordering::Release);
         }
@@ -105,13 +144,12 @@ impl HotCold {
     #[inline]
     pub(crate) fn record(&self, bucket: usize, delta: u64, value: f64) {
         debug_assert!(self.signed, "counting cells are written with `count`");
-        let shard = self.start();
+        let shard = self.start(value);
         if let Some(cell) = self.buckets.get(2 * bucket + shard) {
             cell.fetch_add(delta, Ordering::Relaxed);
         }
-        self.sums[shard].add(value);
         // Release pairs with the reader's Acquire load of `finished`: once the
-        // reader counts this write as finished, its bucket and sum are visible.
+        // reader counts this write as finished, its bucket is visible.
         self.finished[shard].fetch_add(1, Ordering::Release);
     }
 
@@ -138,12 +176,9 @@ impl HotCold {
     /// its bucket counts in `counts`.
     fn read(&self, counts: &mut Vec<u64>) -> (u64, f64) {
         let _reader = self.reader.lock();
-        // AcqRel: Release publishes the previous reader's resets to writers
-        // that will pick the newly cold shard after the next flip; Acquire
-        // orders the waits below after the flip.
-        let before = self.hot_and_started.fetch_add(HOT_BIT, Ordering::AcqRel);
+        let (before, sum) = self.flip();
         // Every write started before the flip, and only those, is on the
-        // cold shard once the wait below ends.
+        // cold shard once the wait below ends; `sum` is theirs.
         let started = before & STARTED_MASK;
         let cold = usize::from(before & HOT_BIT != 0);
         let hot = cold ^ 1;
@@ -160,7 +195,6 @@ impl HotCold {
 
         counts.clear();
         counts.extend(self.shard(cold).map(|c| c.load(Ordering::Relaxed)));
-        let sum = self.sums[cold].load();
 
         // Fold the cold shard into the hot one, so that the next flip finds
         // every write on the shard it turns cold.
@@ -168,10 +202,10 @@ impl HotCold {
             hot_cell.fetch_add(cold_cell.load(Ordering::Relaxed), Ordering::Relaxed);
             cold_cell.store(0, Ordering::Relaxed);
         }
-        self.sums[hot].add(sum);
-        self.sums[cold].store(0.0);
-        self.finished[hot].fetch_add(started, Ordering::Relaxed);
-        self.finished[cold].store(0, Ordering::Relaxed);
+        if self.signed {
+            self.finished[hot].fetch_add(started, Ordering::Relaxed);
+            self.finished[cold].store(0, Ordering::Relaxed);
+        }
         (started, sum)
     }
 
