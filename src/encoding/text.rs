@@ -5,7 +5,7 @@
 //! `_created`, exemplars, `# UNIT` or `# EOF`, and knows no info, state set
 //! or gauge histogram types.
 
-use super::number::{put_f64, put_i64, put_u64};
+use super::number::{put_f64, put_i64, put_timestamp, put_u64};
 use super::{Encoder, Out};
 use crate::family::SeriesLabels;
 use crate::metrics::exemplar::ExemplarSlot;
@@ -125,6 +125,14 @@ fn line(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabel
     buf.push(b'\n');
 }
 
+/// Appends a `_created` line.
+#[inline]
+fn created_line(buf: &mut Vec<u8>, desc: &Descriptor, labels: &SeriesLabels<'_>, created: f64) {
+    start(buf, desc, "_created", labels);
+    put_timestamp(buf, created);
+    buf.push(b'\n');
+}
+
 /// Appends ` # {labels} value timestamp` when the slot holds an exemplar.
 fn exemplar(buf: &mut Vec<u8>, slot: Option<&ExemplarSlot>) {
     let Some(exemplar) = slot.and_then(ExemplarSlot::load) else {
@@ -143,7 +151,7 @@ fn exemplar(buf: &mut Vec<u8>, slot: Option<&ExemplarSlot>) {
     buf.extend_from_slice(b"} ");
     put_f64(buf, exemplar.value());
     buf.push(b' ');
-    put_f64(buf, exemplar.timestamp());
+    put_timestamp(buf, exemplar.timestamp());
 }
 
 /// Appends the lines of a histogram or gauge histogram series.
@@ -190,7 +198,7 @@ fn histogram(
         line(buf, desc, sum, labels, Num::F64(point.sum));
     }
     if let (Some(created), true) = (point.created, openmetrics) {
-        line(buf, desc, "_created", labels, Num::F64(created));
+        created_line(buf, desc, labels, created);
     }
 }
 
@@ -273,7 +281,7 @@ impl<O: Out> Encoder for Text<'_, O> {
                 }
                 buf.push(b'\n');
                 if let (Some(created), true) = (created, openmetrics) {
-                    line(buf, desc, "_created", labels, Num::F64(created));
+                    created_line(buf, desc, labels, created);
                 }
             }
             Point::Gauge(value) | Point::Unknown(value) => line(buf, desc, "", labels, value),
@@ -343,7 +351,7 @@ impl<O: Out> Encoder for Text<'_, O> {
                     line(buf, desc, "_sum", labels, Num::F64(sum));
                 }
                 if openmetrics {
-                    line(buf, desc, "_created", labels, Num::F64(created));
+                    created_line(buf, desc, labels, created);
                 }
             }
         }
