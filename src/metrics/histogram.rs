@@ -3,6 +3,7 @@
 //! See OpenMetrics 1.0, "Histogram". Samples are `_bucket{le=...}`
 //! (cumulative, `+Inf` last), `_count`, `_sum` and `_created`.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use super::exemplar::{Exemplar, ExemplarSlot};
@@ -155,6 +156,9 @@ struct Core {
     cells: HotCold,
     created: f64,
     exemplars: Box<[ExemplarSlot]>,
+    /// Whether any bucket ever had an exemplar: until then a scrape skips
+    /// the slots instead of loading each one.
+    exemplified: AtomicBool,
 }
 
 /// A classic histogram.
@@ -190,6 +194,7 @@ impl Histogram {
         Self(Arc::new(Core {
             cells: HotCold::counting(n),
             exemplars: (0..n).map(|_| ExemplarSlot::default()).collect(),
+            exemplified: AtomicBool::new(false),
             buckets,
             created: unix_now(),
         }))
@@ -221,6 +226,8 @@ impl Histogram {
         let exemplar = Exemplar::new(labels, value)?;
         if let Some(slot) = self.0.exemplars.get(index) {
             slot.store(exemplar);
+            // Release pairs with the Acquire load in `visit`.
+            self.0.exemplified.store(true, Ordering::Release);
         }
         Ok(())
     }
@@ -267,7 +274,11 @@ impl sealed::Sealed for Histogram {
             counts: &scratch.counts,
             sum,
             created: self.0.created,
-            exemplars: &self.0.exemplars,
+            exemplars: if self.0.exemplified.load(Ordering::Acquire) {
+                &self.0.exemplars
+            } else {
+                &[]
+            },
         });
     }
 }
