@@ -381,3 +381,40 @@ fn collectors_may_call_back_into_the_registry() {
     let again = self::text(&r, Format::OpenMetricsText);
     assert!(again.contains("late 0\n"), "{again}");
 }
+
+/// OpenMetrics leaves out the counters `_count` and `_sum` while a sum is
+/// negative or a bound is; Prometheus text keeps them, as Prometheus
+/// protobuf does, and promtool accepts it.
+#[test]
+fn negative_sums_leave_openmetrics_only() {
+    let r = Registry::new();
+    let h = r
+        .register(
+            "h",
+            "help",
+            Histogram::new(Buckets::new([-1.0, 0.0, 1.0]).unwrap()),
+        )
+        .unwrap();
+    h.observe(-2.0);
+    h.observe(0.5);
+    let s = r
+        .register("s", "help", Summary::with_quantiles(&[0.5]).unwrap())
+        .unwrap();
+    s.observe(-1.0);
+
+    let om = text(&r, Format::OpenMetricsText);
+    for absent in ["h_count", "h_sum", "s_count", "s_sum", "s{quantile"] {
+        assert!(!om.contains(absent), "{absent} in\n{om}");
+    }
+    let prom = text(&r, Format::PrometheusText);
+    for present in ["h_count 2\n", "h_sum -1.5\n", "s_count 1\n", "s_sum -1.0\n"] {
+        assert!(prom.contains(present), "{present:?} missing from\n{prom}");
+    }
+    assert!(prom.contains("s{quantile=\"0.5\"} -"), "{prom}");
+
+    let Some(promtool) = common::promtool() else {
+        return;
+    };
+    let (code, output) = common::promtool_check(&promtool, &prom);
+    assert_eq!(code, 0, "promtool check metrics:\n{output}\n{prom}");
+}

@@ -188,11 +188,14 @@ fn histogram(
     } else {
         ("_count", "_sum")
     };
-    let exposed = if point.gauge {
-        point.layout.exposes_gsum(point.sum)
-    } else {
-        point.layout.exposes_sum(point.sum)
-    };
+    // The OpenMetrics rules; Prometheus text, like Prometheus protobuf,
+    // has the pair always.
+    let exposed = !openmetrics
+        || if point.gauge {
+            point.layout.exposes_gsum(point.sum)
+        } else {
+            point.layout.exposes_sum(point.sum)
+        };
     if exposed {
         line(buf, desc, count, labels, Num::U64(cumulative));
         line(buf, desc, sum, labels, Num::F64(point.sum));
@@ -344,9 +347,9 @@ impl<O: Out> Encoder for Text<'_, O> {
                     }
                     line_with(buf, desc, labels, ("quantile", text), Num::F64(*value));
                 }
-                // `_count` and `_sum` are counters: left out while the sum is
-                // negative.
-                if sum >= 0.0 {
+                // `_count` and `_sum` are counters in OpenMetrics: left out
+                // while the sum is negative. Prometheus text has them always.
+                if sum >= 0.0 || !openmetrics {
                     line(buf, desc, "_count", labels, Num::U64(count));
                     line(buf, desc, "_sum", labels, Num::F64(sum));
                 }

@@ -188,7 +188,9 @@ impl Metric for Counter {}
 
 /// A float counter. Increments that are negative, NaN or infinite are
 /// refused: [`inc_by`](Self::inc_by) ignores them, and
-/// [`try_inc_by`](Self::try_inc_by) reports them.
+/// [`try_inc_by`](Self::try_inc_by) reports them. Finite increments whose
+/// total passes `f64::MAX` leave it at `+Inf`, which is still a valid,
+/// never-decreasing counter value.
 ///
 /// # Examples
 ///

@@ -169,8 +169,9 @@ struct Core {
 ///
 /// NaN observations are ignored: they belong to no bucket and would turn the
 /// sum NaN for good. OpenMetrics treats `_sum` and `_count` as counters, so
-/// they are left out of a scrape while the sum is negative, and always when a
-/// bucket bound is negative.
+/// its scrapes leave them out while the sum is negative, and always when a
+/// bucket bound is negative; Prometheus text and Prometheus protobuf keep
+/// them.
 ///
 /// # Examples
 ///

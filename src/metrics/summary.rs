@@ -34,9 +34,10 @@ struct Core {
 /// quantiles over a sliding window.
 ///
 /// NaN observations are ignored. `_count` and `_sum` are counters in
-/// OpenMetrics, so a scrape leaves them out while the sum is negative, and
+/// OpenMetrics, so its scrapes leave them out while the sum is negative, and
 /// OpenMetrics forbids negative quantile values, so its text leaves those
-/// quantile samples out (Prometheus text keeps them).
+/// quantile samples out. Prometheus text and Prometheus protobuf keep them
+/// all.
 /// `_count` and `_sum` are cumulative; the quantiles cover only the window
 /// (see [`SketchConfig`]) and are NaN while it is empty.
 ///

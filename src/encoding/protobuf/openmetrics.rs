@@ -193,7 +193,8 @@ fn summary(
     }
     uint(w, 3, count);
     put_timestamp(w, 4, created);
-    for (_, quantile, value) in quantiles {
+    // OpenMetrics forbids negative quantile values, as its text does.
+    for (_, quantile, value) in quantiles.iter().filter(|(_, _, v)| *v >= 0.0 || v.is_nan()) {
         let q = w.open(5);
         double(w, 1, *quantile);
         double(w, 2, *value);

@@ -807,3 +807,29 @@ fn large_families_keep_their_framing() {
     }
     assert!(stream.len() > 3 * 16 * 1024);
 }
+
+#[test]
+fn negative_summaries_keep_openmetrics_rules_in_protobuf() {
+    let registry = Registry::new();
+    let s = registry
+        .register("s", "help", crate::Summary::with_quantiles(&[0.5]).unwrap())
+        .unwrap();
+    s.observe(-1.0);
+
+    let set =
+        om::MetricSet::decode(&registry.encode_to_vec(Format::OpenMetricsProtobuf)[..]).unwrap();
+    let Some(om::metric_point::Value::SummaryValue(summary)) =
+        &set.metric_families[0].metrics[0].metric_points[0].value
+    else {
+        panic!("a summary: {set:?}")
+    };
+    // As in the text: no negative sum, no negative quantile.
+    assert_eq!((summary.count, &summary.sum), (1, &None));
+    assert_eq!(summary.quantile, []);
+
+    let families = prom_families(&registry.encode_to_vec(Format::PrometheusProtobuf));
+    let summary = families[0].metric[0].summary.as_ref().unwrap();
+    assert_eq!((summary.sample_count(), summary.sample_sum()), (1, -1.0));
+    assert_eq!(summary.quantile.len(), 1);
+    assert!(summary.quantile[0].value() < -0.98, "{summary:?}");
+}
