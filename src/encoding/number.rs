@@ -30,14 +30,15 @@ pub(crate) fn put_f64<O: Out + ?Sized>(out: &mut O, value: f64) {
 /// the general algorithm. Every other value goes through [`put_f64`].
 pub(crate) fn put_timestamp<O: Out + ?Sized>(out: &mut O, value: f64) {
     if (1.0..4_294_967_296.0).contains(&value) {
-        let micros = (value * 1e6).round();
-        // Below 2^53 both the product and the quotient are exact or
-        // correctly rounded: equality means `value` is the `f64` nearest to
-        // that many microseconds.
-        if micros / 1e6 == value {
-            #[allow(clippy::cast_possible_truncation, reason = "below 2^53, whole")]
-            #[allow(clippy::cast_sign_loss, reason = "at least 1e6")]
-            let micros = micros as u64;
+        // The nearest whole number of microseconds (`round` would call
+        // into libm): positive and below 2^53.
+        #[allow(clippy::cast_possible_truncation, reason = "below 2^53")]
+        #[allow(clippy::cast_sign_loss, reason = "at least 1e6")]
+        let micros = (value * 1e6 + 0.5) as u64;
+        // Below 2^53 the quotient is correctly rounded: equality means
+        // `value` is the `f64` nearest to that many microseconds.
+        #[allow(clippy::cast_precision_loss, reason = "below 2^53, exact")]
+        if micros as f64 / 1e6 == value {
             let mut text = [b'0'; 17];
             let start = put_seconds(&mut text, micros / 1_000_000);
             let end = put_micros(&mut text, micros % 1_000_000);
