@@ -339,6 +339,32 @@ fn prometheus_family_name(family: &Expected) -> String {
     }
 }
 
+/// Checks the `_count` and `_sum` that Prometheus text has and OpenMetrics
+/// leaves out (a negative sum, a negative bound); returns how many.
+fn prometheus_only(parsed: &MetricFamily<'_>, family: &Expected, series: &Series) -> usize {
+    let (count, sum) = match &series.handle {
+        Handle::Histogram(h) if !histogram_exposes_sum(&series.bounds, h.sum()) => {
+            (h.count(), h.sum())
+        }
+        Handle::GaugeHistogram(h) if !gauge_histogram_exposes_sum(&series.bounds, h.sum()) => {
+            (h.count(), h.sum())
+        }
+        Handle::Summary(s) if s.sum() < 0.0 || s.sum().is_nan() => (s.count(), s.sum()),
+        _ => return 0,
+    };
+    let name = &family.name;
+    let base = base_labels(family, series);
+    let found = find(parsed, &format!("{name}_count"), &base);
+    assert_eq!(found.value_text, count.to_string(), "{name}_count");
+    let found = find(parsed, &format!("{name}_sum"), &base);
+    assert!(
+        same_f64(found.value, sum),
+        "{name}_sum: {} vs {sum}",
+        found.value
+    );
+    2
+}
+
 /// Parses the Prometheus text of a built registry and checks that it holds
 /// the OpenMetrics samples, without `_created`, with the same values.
 pub fn prometheus(built: &Built, om: &Exposition<'_>, text: &str) {
@@ -377,6 +403,9 @@ pub fn prometheus(built: &Built, om: &Exposition<'_>, text: &str) {
             assert!(same_f64(found.value, sample.value), "{renamed} {labels:?}");
             assert_eq!(found.exemplar, None);
             expected += 1;
+        }
+        for series in &family.series {
+            expected += prometheus_only(parsed, family, series);
         }
     }
     assert_eq!(exposition.sample_count(), expected, "{text}");
