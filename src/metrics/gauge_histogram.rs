@@ -21,9 +21,10 @@ struct Core {
 ///
 /// A bucket that would go below zero (a value unobserved that was never
 /// observed) is exposed as zero, so the exposition stays valid; the sum
-/// still loses that value, so it then no longer matches the buckets. `_gsum` may
-/// be negative only when a bucket bound is; otherwise a scrape leaves
-/// `_gcount` and `_gsum` out while the sum is negative.
+/// still loses that value, so it then no longer matches the buckets.
+/// `_gsum` may be negative only when a bucket bound is; otherwise an
+/// OpenMetrics scrape leaves `_gcount` and `_gsum` out while the sum is
+/// negative.
 ///
 /// # Examples
 ///
