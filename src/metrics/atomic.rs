@@ -62,17 +62,21 @@ impl CountSum {
         Self(AtomicU128::new(pack(0, 0.0)))
     }
 
-    /// Adds one to the count (saturating) and `value` to the sum.
+    /// Adds one to the count (saturating) and `value` to the sum. What the
+    /// thread wrote before is visible to a thread whose [`load`](Self::load)
+    /// sees the addition.
     #[inline]
     pub(crate) fn add(&self, value: f64) {
         let mut current = self.0.load(Ordering::Relaxed);
         loop {
             let (count, sum) = unpack(current);
             let next = pack(count.saturating_add(1), sum + value);
-            // Relaxed: the pair publishes nothing but itself.
+            // Release pairs with the Acquire of `load`: a summary observes
+            // into its sketch first, so a scrape that counts an observation
+            // finds it in the sketch.
             match self
                 .0
-                .compare_exchange_weak(current, next, Ordering::Relaxed, Ordering::Relaxed)
+                .compare_exchange_weak(current, next, Ordering::Release, Ordering::Relaxed)
             {
                 Ok(_) => return,
                 Err(actual) => current = actual,
@@ -82,7 +86,7 @@ impl CountSum {
 
     /// Returns the count and the sum.
     pub(crate) fn load(&self) -> (u64, f64) {
-        unpack(self.0.load(Ordering::Relaxed))
+        unpack(self.0.load(Ordering::Acquire))
     }
 }
 

@@ -155,10 +155,12 @@ impl Summary {
         if value.is_nan() {
             return;
         }
-        self.0.cells.add(value);
+        // The sketch first: a scrape reads the count first, so one that
+        // counts this observation also finds it in the window.
         if let Some(q) = &self.0.quantiles {
             q.sketch.observe(value);
         }
+        self.0.cells.add(value);
     }
 
     /// Returns the number of observations.
@@ -203,6 +205,7 @@ impl sealed::Sealed for Summary {
     }
 
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
+        // Count and sum before the sketch (see `observe`).
         let (count, sum) = self.0.cells.load();
         scratch.quantiles.clear();
         if let Some(q) = &self.0.quantiles {
