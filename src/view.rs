@@ -64,6 +64,20 @@ impl BucketLayout {
     }
 }
 
+/// Returns whether an OpenMetrics summary with `sum` may expose `_count` and
+/// `_sum`: they are counters, so neither negative nor NaN (OpenMetrics 1.0,
+/// "Summary"). Prometheus formats expose them always.
+pub(crate) fn summary_exposes_sum(sum: f64) -> bool {
+    sum >= 0.0
+}
+
+/// Returns whether an OpenMetrics summary may expose a quantile of `value`:
+/// OpenMetrics forbids negative quantile values. Prometheus formats expose
+/// them all.
+pub(crate) fn summary_exposes_quantile(value: f64) -> bool {
+    value >= 0.0 || value.is_nan()
+}
+
 /// One series' state at scrape time.
 #[derive(Debug)]
 pub enum Point<'a> {

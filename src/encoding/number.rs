@@ -42,8 +42,10 @@ pub(crate) fn put_timestamp<O: Out + ?Sized>(out: &mut O, value: f64) {
             let mut text = [b'0'; 17];
             let start = put_seconds(&mut text, micros / 1_000_000);
             let end = put_micros(&mut text, micros % 1_000_000);
-            out.put(text.get(start..end).unwrap_or(b"NaN"));
-            return;
+            if let Some(text) = text.get(start..end) {
+                out.put(text);
+                return;
+            }
         }
     }
     put_f64(out, value);

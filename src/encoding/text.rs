@@ -11,7 +11,7 @@ use crate::family::SeriesLabels;
 use crate::metrics::exemplar::ExemplarSlot;
 use crate::metrics::MetricType;
 use crate::registry::Descriptor;
-use crate::view::{BucketLayout, Num, Point};
+use crate::view::{summary_exposes_quantile, summary_exposes_sum, BucketLayout, Num, Point};
 
 /// A text encoder. Every line is assembled in the sink's line buffer
 /// ([`Out::lines`]), and the sink is told after each family header and
@@ -340,16 +340,12 @@ impl<O: Out> Encoder for Text<'_, O> {
                 quantiles,
             } => {
                 for (text, _, value) in quantiles {
-                    // OpenMetrics forbids negative quantile values; a summary
-                    // of negative observations keeps them in 0.0.4 only.
-                    if openmetrics && *value < 0.0 {
+                    if openmetrics && !summary_exposes_quantile(*value) {
                         continue;
                     }
                     line_with(buf, desc, labels, ("quantile", text), Num::F64(*value));
                 }
-                // `_count` and `_sum` are counters in OpenMetrics: left out
-                // while the sum is negative. Prometheus text has them always.
-                if sum >= 0.0 || !openmetrics {
+                if !openmetrics || summary_exposes_sum(sum) {
                     line(buf, desc, "_count", labels, Num::U64(count));
                     line(buf, desc, "_sum", labels, Num::F64(sum));
                 }

@@ -20,7 +20,7 @@ use crate::family::SeriesLabels;
 use crate::metrics::exemplar::ExemplarSlot;
 use crate::metrics::MetricType;
 use crate::registry::Descriptor;
-use crate::view::{BucketLayout, Num, Point};
+use crate::view::{summary_exposes_quantile, summary_exposes_sum, BucketLayout, Num, Point};
 
 /// `MetricSet.metric_families`.
 const SET_FAMILIES: u32 = 1;
@@ -188,13 +188,15 @@ fn summary(
     quantiles: &[(std::sync::Arc<str>, f64, f64)],
 ) {
     let at = w.open(7);
-    if sum >= 0.0 {
+    if summary_exposes_sum(sum) {
         w.double(1, sum);
     }
     uint(w, 3, count);
     put_timestamp(w, 4, created);
-    // OpenMetrics forbids negative quantile values, as its text does.
-    for (_, quantile, value) in quantiles.iter().filter(|(_, _, v)| *v >= 0.0 || v.is_nan()) {
+    for (_, quantile, value) in quantiles
+        .iter()
+        .filter(|(_, _, v)| summary_exposes_quantile(*v))
+    {
         let q = w.open(5);
         double(w, 1, *quantile);
         double(w, 2, *value);
