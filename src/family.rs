@@ -26,7 +26,7 @@ mod index;
 
 use distinct::Distinct;
 use expiry::{Activity, Expiry, Verdict};
-use index::{Index, Series, Writer};
+use index::{Gaps, Index, Series, Writer};
 
 /// The value of every label of a family's overflow series: the series that
 /// label sets fold into once the family holds its maximum number of series
@@ -176,11 +176,12 @@ impl<M: Metric, const N: usize> Family<M, N> {
     /// # Ok::<(), beamline::Error>(())
     /// ```
     pub fn with_template(label_names: [&str; N], template: M) -> Self {
-        let index = Index::new();
+        let names = label_names.map(Box::from);
+        let index = Index::new(Gaps::new(&names));
         let overflow_hash = index.hash(&[OVERFLOW_LABEL_VALUE; N]);
         Self {
             inner: Arc::new(Inner {
-                names: label_names.map(Into::into),
+                names,
                 template,
                 index,
                 limits: Limits::new(),
@@ -328,7 +329,27 @@ impl<M: Metric, const N: usize> Family<M, N> {
     /// ```
     #[must_use]
     pub fn with_idle_expiry(self, after: Duration) -> Self {
-        self.inner.expiry.enable(after);
+        let inner = &*self.inner;
+        let mut writer = inner.index.lock();
+        let was_on = inner.expiry.after().is_some();
+        inner.expiry.enable(after);
+        if !was_on && !writer.order.is_empty() {
+            // Series made while expiry was off keep no activity record;
+            // they get one now, as if created at this moment.
+            let gaps = inner.index.gaps();
+            inner.index.remake_locked(&mut writer, |series| {
+                let values = series.values(gaps);
+                Series::new(
+                    series.hash(),
+                    &values,
+                    series.rendered.clone(),
+                    *gaps,
+                    series.metric.clone(),
+                    Some(Self::fresh_activity(&inner.expiry, &series.metric)),
+                )
+            });
+        }
+        drop(writer);
         self
     }
 
@@ -348,7 +369,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
         let inner = &*self.inner;
         let hash = inner.index.hash(&values);
         let found = inner.index.find(hash, &values, |series| {
-            inner.expiry.touch(&series.activity);
+            inner.expiry.touch(series.activity.as_deref());
             f(&series.metric)
         });
         match found {
@@ -368,7 +389,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
             if inner.index.live() > max && values != [OVERFLOW_LABEL_VALUE; N] {
                 let marker = [OVERFLOW_LABEL_VALUE; N];
                 if let Ok(series) = inner.index.find(inner.overflow_hash, &marker, Arc::clone) {
-                    inner.expiry.touch(&series.activity);
+                    inner.expiry.touch(series.activity.as_deref());
                     inner.limits.fold(hash);
                     return series;
                 }
@@ -410,27 +431,40 @@ impl<M: Metric, const N: usize> Family<M, N> {
         values: [&str; N],
     ) -> Arc<Series<M, N>> {
         let inner = &*self.inner;
-        let mut rendered = String::new();
         let own = inner.template.own_labels();
-        render_pairs(
-            &mut rendered,
+        let pairs = || {
             inner
                 .names
                 .iter()
                 .map(|n| &**n)
                 .zip(values)
-                .chain(own.iter().map(|(n, v)| (&**n, &**v))),
-        );
+                .chain(own.iter().map(|(n, v)| (&**n, &**v)))
+        };
+        // Sized for the text without escapes, so that the usual label set
+        // takes one allocation of the exact size.
+        let len: usize = pairs().map(|(n, v)| n.len() + v.len() + 4).sum();
+        let mut rendered = String::with_capacity(len.saturating_sub(1));
+        render_pairs(&mut rendered, pairs());
         let metric = inner.template.fresh();
-        let fingerprint = expiry::fresh_fingerprint(&inner.expiry, &metric);
-        inner.index.insert_locked(
-            writer,
+        let activity = inner
+            .expiry
+            .after()
+            .map(|_| Self::fresh_activity(&inner.expiry, &metric));
+        let series = Series::new(
             hash,
-            values.map(Into::into),
-            rendered.into(),
+            &values,
+            rendered.into_boxed_str(),
+            *inner.index.gaps(),
             metric,
-            Activity::new(inner.expiry.now(), fingerprint, inner.expiry.clock()),
-        )
+            activity,
+        );
+        inner.index.insert_locked(writer, series)
+    }
+
+    /// The activity record of a series made now with this metric.
+    fn fresh_activity(expiry: &Expiry, metric: &M) -> Box<Activity> {
+        let fingerprint = expiry::fresh_fingerprint(expiry, metric);
+        Box::new(Activity::new(expiry.now(), fingerprint, expiry.clock()))
     }
 
     /// Checks every series for idleness outside a scrape, under the lock.
@@ -441,8 +475,11 @@ impl<M: Metric, const N: usize> Family<M, N> {
         let mut scratch = Scratch::default();
         let mut dropped = false;
         for series in &writer.order {
+            let Some(activity) = series.activity.as_deref() else {
+                continue;
+            };
             series.metric.visit(&mut scratch, &mut |point| {
-                let verdict = sweep.judge(&series.activity, &point, || series.metric.is_shared());
+                let verdict = sweep.judge(activity, &point, || series.metric.is_shared());
                 dropped |= Self::drop_if(series, verdict);
             });
         }
@@ -509,16 +546,18 @@ impl<M: Metric, const N: usize> Family<M, N> {
         let mut writer = inner.index.lock();
         let sweep = inner.expiry.begin();
         let mut dropped = false;
+        let gaps = inner.index.gaps();
         for series in &writer.order {
             let labels = SeriesLabels {
                 rendered: &series.rendered,
                 names: &inner.names,
-                values: &series.values,
+                values: series.stored_values(gaps),
                 own: inner.template.own_labels(),
             };
+            let judged = sweep.zip(series.activity.as_deref());
             series.metric.visit(scratch, &mut |point| {
-                let verdict = sweep.map_or(Verdict::Expose, |sweep| {
-                    sweep.judge(&series.activity, &point, || series.metric.is_shared())
+                let verdict = judged.map_or(Verdict::Expose, |(sweep, activity)| {
+                    sweep.judge(activity, &point, || series.metric.is_shared())
                 });
                 dropped |= Self::drop_if(series, verdict);
                 if verdict == Verdict::Expose {
@@ -543,7 +582,7 @@ pub struct SeriesLabels<'a> {
     /// `name="value"` pairs, escaped, comma-separated, no braces.
     pub(crate) rendered: &'a str,
     pub(crate) names: &'a [Box<str>],
-    pub(crate) values: &'a [Box<str>],
+    pub(crate) values: Values<'a>,
     /// Pairs the metric carries itself (info metrics).
     pub(crate) own: &'a [(Box<str>, Box<str>)],
 }
@@ -553,13 +592,63 @@ pub struct SeriesLabels<'a> {
     allow(dead_code, reason = "read by the protobuf encoders only")
 )]
 impl SeriesLabels<'_> {
-    /// Returns every pair, family labels first.
-    pub(crate) fn pairs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.names
-            .iter()
-            .zip(self.values)
-            .map(|(n, v)| (&**n, &**v))
-            .chain(self.own.iter().map(|(n, v)| (&**n, &**v)))
+    /// Hands `f` the family's pairs, in label-name order, without the
+    /// metric's own.
+    #[inline]
+    pub(crate) fn for_each_family_pair(&self, mut f: impl FnMut(&str, &str)) {
+        let names = self.names.iter().map(|n| &**n);
+        match self.values {
+            Values::Given(values) => names.zip(values).for_each(|(n, v)| f(n, v)),
+            Values::Kept(values) => names.zip(values).for_each(|(n, v)| f(n, v)),
+            Values::InText { ends, gaps } => {
+                let mut before = 0;
+                for ((n, &end), &gap) in names.zip(ends).zip(gaps) {
+                    let end = end as usize;
+                    f(n, self.rendered.get(before + gap..end).unwrap_or(""));
+                    before = end;
+                }
+            }
+        }
+    }
+
+    /// Hands `f` every pair, the family's first, then the metric's own.
+    #[inline]
+    pub(crate) fn for_each_pair(&self, mut f: impl FnMut(&str, &str)) {
+        self.for_each_family_pair(&mut f);
+        self.own.iter().for_each(|(n, v)| f(n, v));
+    }
+}
+
+/// Where the label values of a series are found.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Values<'a> {
+    /// The values themselves.
+    Given(&'a [&'a str]),
+    /// Kept apart from the rendered text, which escapes them.
+    Kept(&'a [Box<str>]),
+    /// In the rendered text, verbatim: value `i` ends at `ends[i]` and
+    /// starts `gaps[i]` bytes after the end of the one before (or after the
+    /// start of the text).
+    InText { ends: &'a [u32], gaps: &'a [usize] },
+}
+
+impl<'a> Values<'a> {
+    /// Returns value `i` of a series whose rendered text is `rendered`
+    /// ("" past the last).
+    #[inline]
+    pub(crate) fn get(self, rendered: &'a str, i: usize) -> &'a str {
+        match self {
+            Self::Given(values) => values.get(i).copied().unwrap_or(""),
+            Self::Kept(values) => values.get(i).map_or("", |v| &**v),
+            Self::InText { ends, gaps } => {
+                let before = i.checked_sub(1).and_then(|j| ends.get(j)).map_or(0, |&e| e);
+                let (Some(&gap), Some(&end)) = (gaps.get(i), ends.get(i)) else {
+                    return "";
+                };
+                let start = before as usize + gap;
+                rendered.get(start..end as usize).unwrap_or("")
+            }
+        }
     }
 }
 
@@ -590,6 +679,34 @@ mod tests {
         assert_eq!(f.get(["x"]).get(), 0, "a removed series comes back fresh");
         f.clear();
         assert!(f.is_empty());
+    }
+
+    #[test]
+    fn expiry_turned_on_later_covers_the_series_made_before() {
+        let f: Family<Counter, 2> = Family::new(["a", "b"]);
+        let kept = f.get(["held", "q\"uote"]);
+        kept.inc();
+        f.get(["idle", "x"]).inc();
+        let f = f.with_idle_expiry(Duration::from_millis(1));
+        assert_eq!(f.len(), 2);
+        // Lookups find the series, with their values, through the new table.
+        assert_eq!(f.get(["held", "q\"uote"]).get(), 1);
+        std::thread::sleep(Duration::from_millis(5));
+        let mut seen = Vec::new();
+        f.visit(&mut Scratch::default(), &mut |labels, _| {
+            let mut values = Vec::new();
+            labels.for_each_family_pair(|_, v| values.push(v.to_owned()));
+            seen.push(values.join("/"));
+        });
+        assert!(seen.is_empty(), "{seen:?}");
+        assert_eq!(f.len(), 1, "the idle series nobody holds is gone");
+        kept.inc();
+        f.visit(&mut Scratch::default(), &mut |labels, _| {
+            let mut values = Vec::new();
+            labels.for_each_family_pair(|_, v| values.push(v.to_owned()));
+            seen.push(values.join("/"));
+        });
+        assert_eq!(seen, ["held/q\"uote"]);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use parking_lot::{Mutex, RwLock};
 
 use crate::encoding::Encoder;
 use crate::error::Error;
-use crate::family::{Family, Limits, SeriesLabels};
+use crate::family::{Family, Limits, SeriesLabels, Values};
 use crate::labels::render_pairs;
 use crate::metrics::{Counter, CounterFn, GaugeFn, Metric, MetricType};
 use crate::validation;
@@ -83,7 +83,7 @@ impl<M: Metric> Source for Single<M> {
         let labels = SeriesLabels {
             rendered: &self.rendered,
             names: &[],
-            values: &[],
+            values: Values::Given(&[]),
             own: self.metric.own_labels(),
         };
         self.metric.visit(scratch, &mut |p| f(&labels, p));
@@ -160,7 +160,7 @@ const OVERFLOW_HELP: &str = "Distinct label sets that a family at its series cap
 
 /// One capped family's overflow counter: its `family` label value, that
 /// label rendered, and the counter.
-type OverflowSeries = ([Box<str>; 1], Box<str>, Counter);
+type OverflowSeries = (Box<str>, Box<str>, Counter);
 
 /// The overflow counters of the capped families, one series each.
 struct OverflowCounters {
@@ -181,17 +181,18 @@ impl OverflowCounters {
         render_pairs(&mut rendered, [("family", family)]);
         self.series
             .lock()
-            .push(([family.into()], rendered.into(), counter));
+            .push((family.into(), rendered.into(), counter));
     }
 }
 
 impl Source for OverflowCounters {
     fn visit(&self, scratch: &mut Scratch, f: &mut dyn FnMut(&SeriesLabels<'_>, Point<'_>)) {
-        for (values, rendered, counter) in self.series.lock().iter() {
+        for (family, rendered, counter) in self.series.lock().iter() {
+            let values = [&**family];
             let labels = SeriesLabels {
                 rendered,
                 names: &self.names,
-                values,
+                values: Values::Given(&values),
                 own: &[],
             };
             crate::metrics::sealed::Sealed::visit(counter, scratch, &mut |p| f(&labels, p));
@@ -207,7 +208,7 @@ macro_rules! callback_source {
                     let labels = SeriesLabels {
                         rendered: "",
                         names: &[],
-                        values: &[],
+                        values: Values::Given(&[]),
                         own: &[],
                     };
                     f(&labels, $point(value));

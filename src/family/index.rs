@@ -27,30 +27,135 @@ type Seed = foldhash::fast::RandomState;
 type Seed = foldhash::fast::FixedState;
 
 use super::expiry::Activity;
+use super::Values;
 use crate::sync::{AtomicBool, AtomicU64, Mutex, MutexGuard, OnceSlot};
 
-/// One series of a family: its label values, their pre-rendered text and
-/// the metric.
+/// One series of a family: its pre-rendered label text, the metric, and
+/// what lookups and expiry need.
 #[derive(Debug)]
 pub(crate) struct Series<M, const N: usize> {
     hash: u64,
-    pub(crate) values: [Box<str>; N],
+    /// `name="value"` pairs, escaped, comma-separated, no braces.
     pub(crate) rendered: Box<str>,
+    /// Where each value ends in `rendered`, when every value stands there
+    /// verbatim (none needed escaping and the text fits `u32` offsets).
+    ends: [u32; N],
+    /// The values as given, kept only when `rendered` cannot hold them
+    /// verbatim: rare, so most series pay 8 bytes for it.
+    raw: Option<Box<[Box<str>; N]>>,
     pub(crate) metric: M,
     /// Set (under the family mutex) when the series leaves the family;
     /// lookups then pass over it.
     pub(crate) removed: AtomicBool,
-    /// What idle expiry knows of the series.
-    pub(crate) activity: Activity,
+    /// What idle expiry knows of the series; only while expiry is on.
+    pub(crate) activity: Option<Box<Activity>>,
+}
+
+/// Where the values of a family's series start in their rendered text:
+/// the byte counts of `name="` before the first value and of `",name="`
+/// before each next one.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Gaps<const N: usize>([usize; N]);
+
+impl<const N: usize> Gaps<N> {
+    pub(crate) fn new(names: &[Box<str>; N]) -> Self {
+        Self(std::array::from_fn(|i| {
+            let quotes = if i == 0 { 2 } else { 4 };
+            names.get(i).map_or(0, |n| n.len()) + quotes
+        }))
+    }
 }
 
 impl<M, const N: usize> Series<M, N> {
-    #[inline(always)]
-    fn matches(&self, hash: u64, values: &[&str; N]) -> bool {
-        self.hash == hash
-            && !self.removed.load(Ordering::Relaxed)
-            && self.values.iter().zip(values).all(|(a, b)| same(a, b))
+    /// Makes a series whose label text is `rendered`, rendered from
+    /// `values` with the family's label names first.
+    pub(crate) fn new(
+        hash: u64,
+        values: &[&str; N],
+        rendered: Box<str>,
+        gaps: Gaps<N>,
+        metric: M,
+        activity: Option<Box<Activity>>,
+    ) -> Self {
+        let ends = verbatim_ends(&rendered, values, gaps);
+        Self {
+            hash,
+            raw: ends.is_none().then(|| Box::new(values.map(Box::from))),
+            ends: ends.unwrap_or([0; N]),
+            rendered,
+            metric,
+            removed: AtomicBool::new(false),
+            activity,
+        }
     }
+
+    /// Returns the hash of the label values.
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
+    }
+
+    /// Returns where the label values are found.
+    pub(crate) fn stored_values<'a>(&'a self, gaps: &'a Gaps<N>) -> Values<'a> {
+        match &self.raw {
+            Some(raw) => Values::Kept(&raw[..]),
+            None => Values::InText {
+                ends: &self.ends,
+                gaps: &gaps.0,
+            },
+        }
+    }
+
+    /// Returns the label values, in label-name order.
+    pub(crate) fn values<'a>(&'a self, gaps: &'a Gaps<N>) -> [&'a str; N] {
+        let values = self.stored_values(gaps);
+        std::array::from_fn(|i| values.get(&self.rendered, i))
+    }
+
+    #[inline(always)]
+    fn matches(&self, hash: u64, values: &[&str; N], gaps: Gaps<N>) -> bool {
+        if self.hash != hash || self.removed.load(Ordering::Relaxed) {
+            return false;
+        }
+        if let Some(raw) = &self.raw {
+            return raw
+                .iter()
+                .zip(values)
+                .all(|(a, b)| same(a.as_bytes(), b.as_bytes()));
+        }
+        let text = self.rendered.as_bytes();
+        let mut start = 0;
+        for ((gap, &end), value) in gaps.0.iter().zip(&self.ends).zip(values) {
+            start += gap;
+            let end = end as usize;
+            match text.get(start..end) {
+                Some(stored) if same(stored, value.as_bytes()) => start = end,
+                _ => return false,
+            }
+        }
+        true
+    }
+}
+
+/// Returns where each value ends in `rendered` when all of them stand
+/// there as given, with only the label text between them; `None` when one
+/// was escaped or an offset would not fit a `u32`.
+fn verbatim_ends<const N: usize>(
+    rendered: &str,
+    values: &[&str; N],
+    gaps: Gaps<N>,
+) -> Option<[u32; N]> {
+    let mut ends = [0; N];
+    let mut start = 0;
+    for ((gap, value), end) in gaps.0.iter().zip(values).zip(&mut ends) {
+        start += gap;
+        let stop = start + value.len();
+        if rendered.get(start..stop) != Some(*value) || value.contains(['\\', '"', '\n']) {
+            return None;
+        }
+        *end = u32::try_from(stop).ok()?;
+        start = stop;
+    }
+    Some(ends)
 }
 
 /// Compares two label values. Values of up to 16 bytes, the usual kind,
@@ -58,8 +163,7 @@ impl<M, const N: usize> Series<M, N> {
 /// loads overlap when the value is shorter than twice their width, and
 /// together cover every byte.
 #[inline(always)]
-fn same(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+fn same(a: &[u8], b: &[u8]) -> bool {
     let len = a.len();
     if len != b.len() {
         return false;
@@ -80,17 +184,19 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 struct Table<M, const N: usize> {
-    mask: usize,
+    gaps: Gaps<N>,
     slots: Box<[OnceSlot<Arc<Series<M, N>>>]>,
 }
 
 impl<M, const N: usize> Table<M, N> {
     /// Returns an empty table with room for at least `live` series below
-    /// the load limit.
-    fn for_live(live: usize) -> Self {
-        let capacity = (live.max(4) * 2).next_power_of_two();
+    /// the load limit: twice as many slots, so that it fills to the limit
+    /// (three quarters) after growing by half. Any size works, not only
+    /// powers of two, which would waste up to half the slots.
+    fn for_live(live: usize, gaps: Gaps<N>) -> Self {
+        let capacity = live.max(4).saturating_mul(2);
         Self {
-            mask: capacity - 1,
+            gaps,
             slots: (0..capacity).map(|_| OnceSlot::new()).collect(),
         }
     }
@@ -99,25 +205,42 @@ impl<M, const N: usize> Table<M, N> {
         self.slots.len()
     }
 
+    /// Returns the first slot of the probe sequence for `hash`: the hash
+    /// scaled to the table's size, so its high bits pick the slot.
+    #[inline(always)]
+    fn start(&self, hash: u64) -> usize {
+        let scaled = (u128::from(hash) * self.slots.len() as u128) >> 64;
+        // Below the table's size, so it fits a usize.
+        #[allow(clippy::cast_possible_truncation, reason = "less than the slot count")]
+        let start = scaled as usize;
+        start
+    }
+
+    #[inline(always)]
+    fn next(&self, i: usize) -> usize {
+        if i + 1 == self.slots.len() {
+            0
+        } else {
+            i + 1
+        }
+    }
+
     #[inline(always)]
     fn find(&self, hash: u64, values: &[&str; N]) -> Option<&Arc<Series<M, N>>> {
-        // Truncation is fine: only the low bits pick the start slot.
-        #[allow(clippy::cast_possible_truncation, reason = "low bits index the table")]
-        let mut i = hash as usize & self.mask;
+        let mut i = self.start(hash);
         // The load limit keeps an empty slot in every probe sequence.
         loop {
             let series = self.slots.get(i)?.get()?;
-            if series.matches(hash, values) {
+            if series.matches(hash, values, self.gaps) {
                 return Some(series);
             }
-            i = (i + 1) & self.mask;
+            i = self.next(i);
         }
     }
 
     /// Puts `series` in the first empty slot of its probe sequence.
     fn insert(&self, series: Arc<Series<M, N>>) {
-        #[allow(clippy::cast_possible_truncation, reason = "low bits index the table")]
-        let mut i = series.hash as usize & self.mask;
+        let mut i = self.start(series.hash);
         let mut series = Some(series);
         for _ in 0..self.slots.len() {
             if let Some(slot) = self.slots.get(i) {
@@ -133,7 +256,7 @@ impl<M, const N: usize> Table<M, N> {
                     }
                 }
             }
-            i = (i + 1) & self.mask;
+            i = self.next(i);
         }
     }
 }
@@ -152,6 +275,7 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(0);
 /// The index of one family.
 pub(crate) struct Index<M, const N: usize> {
     id: usize,
+    gaps: Gaps<N>,
     hasher: Seed,
     /// Bumped (under the mutex) each time `table` is replaced.
     version: AtomicU64,
@@ -189,14 +313,15 @@ loom::thread_local! {
 }
 
 impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(gaps: Gaps<N>) -> Self {
         Self {
             id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+            gaps,
             hasher: Seed::default(),
             version: AtomicU64::new(0),
             live: AtomicUsize::new(0),
             writer: Mutex::new(Writer {
-                table: Arc::new(Table::for_live(0)),
+                table: Arc::new(Table::for_live(0, gaps)),
                 used: 0,
                 order: Vec::new(),
             }),
@@ -232,7 +357,7 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         let found = CACHE.try_with(|cache| {
             let mut cache = cache.try_borrow_mut().ok()?;
             let slot = cache.get_mut(self.id % CACHE_SLOTS)?;
-            if slot.id != self.id || slot.version != version || slot.table.is_none() {
+            if slot.id != self.id || slot.version != version {
                 let writer = self.writer.lock();
                 slot.id = self.id;
                 slot.version = self.version.load(Ordering::Relaxed);
@@ -270,24 +395,18 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         writer.table.find(hash, values).cloned()
     }
 
+    /// Returns where values start in the rendered text of this family.
+    pub(crate) fn gaps(&self) -> &Gaps<N> {
+        &self.gaps
+    }
+
     /// Adds a new series, under the lock.
     pub(crate) fn insert_locked(
         &self,
         writer: &mut Writer<M, N>,
-        hash: u64,
-        values: [Box<str>; N],
-        rendered: Box<str>,
-        metric: M,
-        activity: Activity,
+        series: Series<M, N>,
     ) -> Arc<Series<M, N>> {
-        let series = Arc::new(Series {
-            hash,
-            values,
-            rendered,
-            metric,
-            removed: AtomicBool::new(false),
-            activity,
-        });
+        let series = Arc::new(series);
         if (writer.used + 1) * 4 > writer.table.capacity() * 3 {
             self.rebuild(writer, writer.order.len() + 1);
         }
@@ -359,9 +478,27 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         });
     }
 
+    /// Replaces every series by the copy `remake` makes of it (the same
+    /// metric, new bookkeeping), then the table by one holding the copies.
+    /// The originals are marked removed, so that a lookup through a table
+    /// a moment old misses them and takes the locked path to the copy.
+    pub(crate) fn remake_locked(
+        &self,
+        writer: &mut Writer<M, N>,
+        mut remake: impl FnMut(&Series<M, N>) -> Series<M, N>,
+    ) {
+        for series in &mut writer.order {
+            let copy = Arc::new(remake(series));
+            series.removed.store(true, Ordering::Relaxed);
+            *series = copy;
+        }
+        let live = writer.order.len();
+        self.rebuild(writer, live);
+    }
+
     /// Replaces the table by one holding only the live series.
     fn rebuild(&self, writer: &mut Writer<M, N>, live: usize) {
-        let table = Table::for_live(live);
+        let table = Table::for_live(live, self.gaps);
         for series in &writer.order {
             table.insert(Arc::clone(series));
         }
@@ -375,18 +512,18 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels::render_pairs;
+
+    fn index() -> Index<u32, 1> {
+        Index::new(Gaps::new(&["k".into()]))
+    }
 
     fn insert(index: &Index<u32, 1>, value: &str, metric: u32) {
         let h = index.hash(&[value]);
-        let mut w = index.lock();
-        index.insert_locked(
-            &mut w,
-            h,
-            [value.into()],
-            value.into(),
-            metric,
-            Activity::new(0, 0, 0),
-        );
+        let mut rendered = String::new();
+        render_pairs(&mut rendered, [("k", value)]);
+        let series = Series::new(h, &[value], rendered.into(), *index.gaps(), metric, None);
+        index.insert_locked(&mut index.lock(), series);
     }
 
     fn get(index: &Index<u32, 1>, value: &str) -> Option<u32> {
@@ -400,22 +537,53 @@ mod tests {
             let a: String = (0..len)
                 .map(|i| char::from(b'a' + (i % 26) as u8))
                 .collect();
-            assert!(same(&a, &a.clone()), "len {len}");
+            assert!(same(a.as_bytes(), a.clone().as_bytes()), "len {len}");
             for at in 0..len {
                 let mut b = a.clone().into_bytes();
                 b[at] = b'Z';
                 let b = String::from_utf8(b).unwrap();
-                assert!(!same(&a, &b), "len {len}, byte {at}");
+                assert!(!same(a.as_bytes(), b.as_bytes()), "len {len}, byte {at}");
             }
-            assert!(!same(&a, &format!("{a}x")), "len {len} vs {}", len + 1);
+            assert!(!same(a.as_bytes(), format!("{a}x").as_bytes()), "len {len}");
         }
-        assert!(same("é", "é"));
-        assert!(!same("é", "è"));
+        assert!(same("é".as_bytes(), "é".as_bytes()));
+        assert!(!same("é".as_bytes(), "è".as_bytes()));
+    }
+
+    #[test]
+    fn escaped_values_are_kept_as_given_and_found() {
+        let gaps = Gaps::new(&["a".into(), "bb".into()]);
+        let make = |values: [&str; 2]| {
+            let mut rendered = String::new();
+            render_pairs(&mut rendered, [("a", values[0]), ("bb", values[1])]);
+            Series::new(0, &values, rendered.into(), gaps, (), None)
+        };
+        for values in [
+            ["x", "y"],
+            ["", ""],
+            ["a\"b", "c"],
+            ["\\\\", "n"],
+            ["line\nfeed", "x\\"],
+            ["é", "ü\""],
+        ] {
+            let series = make(values);
+            let verbatim = !values.iter().any(|v| v.contains(['\\', '"', '\n']));
+            assert_eq!(series.raw.is_none(), verbatim, "{values:?}");
+            assert_eq!(series.values(&gaps), values);
+            assert!(series.matches(0, &values, gaps), "{values:?}");
+        }
+        // A value that spans the text of the next pair is still another
+        // label set.
+        let series = make(["x", "y"]);
+        assert!(!series.matches(0, &["x\",bb=\"y", ""], gaps));
+        assert!(!series.matches(0, &["x", "y\""], gaps));
+        assert!(!series.matches(0, &["x", ""], gaps));
+        assert!(!series.matches(1, &["x", "y"], gaps), "another hash");
     }
 
     #[test]
     fn grows_and_finds_everything() {
-        let index = Index::<u32, 1>::new();
+        let index = index();
         for i in 0..1000 {
             insert(&index, &i.to_string(), i);
         }
@@ -427,7 +595,7 @@ mod tests {
 
     #[test]
     fn removal_leaves_tombstones_that_lookups_pass() {
-        let index = Index::<u32, 1>::new();
+        let index = index();
         for i in 0..100 {
             insert(&index, &i.to_string(), i);
         }
@@ -448,7 +616,7 @@ mod tests {
 
     #[test]
     fn lookups_nested_in_a_lookup_still_work() {
-        let index = Index::<u32, 1>::new();
+        let index = index();
         insert(&index, "a", 1);
         insert(&index, "b", 2);
         let h = index.hash(&["a"]);

@@ -288,9 +288,7 @@ impl<O: Out> Encoder for OpenMetrics<'_, O> {
         let w = &mut self.wire;
         let metric = w.open(5);
         w.raw(self.consts.bytes());
-        for (name, value) in labels.names.iter().zip(labels.values) {
-            label(w, 1, name, value);
-        }
+        labels.for_each_family_pair(|name, value| label(w, 1, name, value));
         let at = w.open(2);
         point_value(w, labels, point);
         w.close(at);

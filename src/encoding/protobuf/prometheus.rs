@@ -186,7 +186,8 @@ impl<O: Out> Prometheus<'_, O> {
         let w = &mut self.wire;
         let metric = w.open(4);
         w.raw(self.consts.bytes());
-        for (name, value) in labels.pairs().chain(extra) {
+        labels.for_each_pair(|name, value| label(w, 1, name, value));
+        if let Some((name, value)) = extra {
             label(w, 1, name, value);
         }
         value(w);

@@ -596,11 +596,11 @@ fn feed_summary(encoder: &mut dyn Encoder) {
         const_rendered: "zone=\"b\"".into(),
     };
     let names: [Box<str>; 1] = ["method".into()];
-    let values: [Box<str>; 1] = ["GET".into()];
+    let values = ["GET"];
     let labels = SeriesLabels {
         rendered: "method=\"GET\"",
         names: &names,
-        values: &values,
+        values: crate::family::Values::Given(&values),
         own: &[],
     };
     let quantiles = [("0.5".into(), 0.5, 1.25), ("0.99".into(), 0.99, f64::NAN)];
