@@ -340,7 +340,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
             inner.index.remake_locked(&mut writer, |series| {
                 let values = series.values(gaps);
                 Series::new(
-                    series.hash(),
+                    inner.index.hash(&values),
                     &values,
                     series.rendered.clone(),
                     *gaps,
@@ -369,7 +369,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
         let inner = &*self.inner;
         let hash = inner.index.hash(&values);
         let found = inner.index.find(hash, &values, |series| {
-            inner.expiry.touch(series.activity.as_deref());
+            inner.expiry.touch(|| series.activity());
             f(&series.metric)
         });
         match found {
@@ -389,7 +389,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
             if inner.index.live() > max && values != [OVERFLOW_LABEL_VALUE; N] {
                 let marker = [OVERFLOW_LABEL_VALUE; N];
                 if let Ok(series) = inner.index.find(inner.overflow_hash, &marker, Arc::clone) {
-                    inner.expiry.touch(series.activity.as_deref());
+                    inner.expiry.touch(|| series.activity());
                     inner.limits.fold(hash);
                     return series;
                 }
@@ -462,9 +462,9 @@ impl<M: Metric, const N: usize> Family<M, N> {
     }
 
     /// The activity record of a series made now with this metric.
-    fn fresh_activity(expiry: &Expiry, metric: &M) -> Box<Activity> {
+    fn fresh_activity(expiry: &Expiry, metric: &M) -> Activity {
         let fingerprint = expiry::fresh_fingerprint(expiry, metric);
-        Box::new(Activity::new(expiry.now(), fingerprint, expiry.clock()))
+        Activity::new(expiry.now(), fingerprint, expiry.clock())
     }
 
     /// Checks every series for idleness outside a scrape, under the lock.
@@ -475,7 +475,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
         let mut scratch = Scratch::default();
         let mut dropped = false;
         for series in &writer.order {
-            let Some(activity) = series.activity.as_deref() else {
+            let Some(activity) = series.activity() else {
                 continue;
             };
             series.metric.visit(&mut scratch, &mut |point| {
@@ -554,7 +554,7 @@ impl<M: Metric, const N: usize> Family<M, N> {
                 values: series.stored_values(gaps),
                 own: inner.template.own_labels(),
             };
-            let judged = sweep.zip(series.activity.as_deref());
+            let judged = sweep.zip(series.activity());
             series.metric.visit(scratch, &mut |point| {
                 let verdict = judged.map_or(Verdict::Expose, |(sweep, activity)| {
                     sweep.judge(activity, &point, || series.metric.is_shared())

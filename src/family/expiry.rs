@@ -131,12 +131,12 @@ impl Expiry {
     /// Stamps a series found by a lookup. Costs one relaxed load when
     /// expiry is off, and a store at most once per check interval.
     #[inline]
-    pub(crate) fn touch(&self, activity: Option<&Activity>) {
+    pub(crate) fn touch<'a>(&self, activity: impl FnOnce() -> Option<&'a Activity>) {
         let clock = self.clock.load(Ordering::Relaxed);
         if clock == 0 {
             return;
         }
-        if let Some(activity) = activity {
+        if let Some(activity) = activity() {
             if activity.touched.load(Ordering::Relaxed) != clock {
                 activity.touched.store(clock, Ordering::Relaxed);
             }
@@ -284,7 +284,7 @@ mod tests {
         assert_eq!(sweep_at(400).judge(&a, &p, || false), Verdict::Drop);
         let b = Activity::new(1, 0, 0);
         assert_eq!(sweep_at(10).judge(&b, &p, || false), Verdict::Expose);
-        e.touch(Some(&b));
+        e.touch(|| Some(&b));
         assert_eq!(sweep_at(300).judge(&b, &p, || false), Verdict::Expose);
         assert_eq!(sweep_at(399).judge(&b, &p, || false), Verdict::Expose);
         assert_eq!(sweep_at(400).judge(&b, &p, || false), Verdict::Drop);
@@ -296,7 +296,7 @@ mod tests {
         e.enable(Duration::from_millis(100));
         let fresh = crate::Counter::new();
         let a = Activity::new(1, fresh_fingerprint(&e, &fresh), e.clock());
-        e.touch(Some(&a));
+        e.touch(|| Some(&a));
         let mut verdict = None;
         fresh.visit(&mut Scratch::default(), &mut |p| {
             verdict = Some(sweep_at(101).judge(&a, &p, || false));
@@ -308,7 +308,7 @@ mod tests {
     fn off_means_no_stamp_and_no_sweep() {
         let e = Expiry::new();
         let a = Activity::new(0, 0, 0);
-        e.touch(Some(&a));
+        e.touch(|| Some(&a));
         assert_eq!(a.touched.load(Ordering::Relaxed), 0);
         assert!(e.begin().is_none());
         assert!(!e.due());
