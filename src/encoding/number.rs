@@ -28,7 +28,11 @@ pub(crate) fn put_f64<O: Out + ?Sized>(out: &mut O, value: f64) {
 /// that reads back to such a value is its whole seconds and at most six
 /// decimals, which integer arithmetic writes at a fraction of the cost of
 /// the general algorithm. Every other value goes through [`put_f64`].
-pub(crate) fn put_timestamp<O: Out + ?Sized>(out: &mut O, value: f64) {
+///
+/// `last` keeps the text of the whole seconds written last: the series of a
+/// registry are mostly made within a few seconds of each other, so their
+/// `_created` lines format only their decimals.
+pub(crate) fn put_timestamp<O: Out + ?Sized>(out: &mut O, value: f64, last: &mut LastSeconds) {
     if (1.0..4_294_967_296.0).contains(&value) {
         // The nearest whole number of microseconds (`round` would call
         // into libm): positive and below 2^53.
@@ -39,8 +43,13 @@ pub(crate) fn put_timestamp<O: Out + ?Sized>(out: &mut O, value: f64) {
         // `value` is the `f64` nearest to that many microseconds.
         #[allow(clippy::cast_precision_loss, reason = "below 2^53, exact")]
         if micros as f64 / 1e6 == value {
-            let mut text = [b'0'; 17];
-            let start = put_seconds(&mut text, micros / 1_000_000);
+            let seconds = micros / 1_000_000;
+            if seconds != last.seconds {
+                last.start = put_seconds(&mut last.text, seconds);
+                last.seconds = seconds;
+            }
+            let mut text = last.text;
+            let start = last.start;
             let end = put_micros(&mut text, micros % 1_000_000);
             if let Some(text) = text.get(start..end) {
                 out.put(text);
@@ -49,6 +58,28 @@ pub(crate) fn put_timestamp<O: Out + ?Sized>(out: &mut O, value: f64) {
         }
     }
     put_f64(out, value);
+}
+
+/// The text of the whole seconds of the timestamp written last (see
+/// [`put_timestamp`]).
+#[derive(Debug, Clone)]
+pub(crate) struct LastSeconds {
+    /// `u64::MAX` before the first timestamp: no timestamp has that many.
+    seconds: u64,
+    /// The digits, right-aligned to end at `text[10]`; the rest is room
+    /// for the decimals.
+    text: [u8; 17],
+    start: usize,
+}
+
+impl Default for LastSeconds {
+    fn default() -> Self {
+        Self {
+            seconds: u64::MAX,
+            text: [b'0'; 17],
+            start: 10,
+        }
+    }
 }
 
 /// The two digits of every number below 100.
@@ -244,7 +275,7 @@ mod tests {
 
     fn timestamp_text(value: f64) -> String {
         let mut out = Vec::new();
-        put_timestamp(&mut out, value);
+        put_timestamp(&mut out, value, &mut LastSeconds::default());
         String::from_utf8(out).unwrap()
     }
 
@@ -282,6 +313,28 @@ mod tests {
             #[allow(clippy::cast_precision_loss, reason = "below 2^53")]
             let finer = micros as f64 / 1e6 + nanos as f64 / 1e9;
             proptest::prop_assert_eq!(timestamp_text(finer), ryu_text(finer));
+        }
+
+        #[test]
+        fn timestamps_in_a_row_share_seconds_only_when_equal(
+            micros in proptest::collection::vec(0u64..5_000_000_000_000_000, 1..20),
+            repeat in 0usize..20,
+        ) {
+            // One cache for the whole row, as in a scrape; some seconds
+            // repeat with other decimals, some change length.
+            let mut last = LastSeconds::default();
+            let mut row = micros.clone();
+            if let Some(&m) = micros.get(repeat % micros.len()) {
+                row.push(m - m % 1_000_000 + 999_999);
+                row.push(m / 10);
+            }
+            for m in row {
+                #[allow(clippy::cast_precision_loss, reason = "below 2^53")]
+                let value = m as f64 / 1e6;
+                let mut out = Vec::new();
+                put_timestamp(&mut out, value, &mut last);
+                proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), ryu_text(value));
+            }
         }
     }
 }

@@ -5,7 +5,7 @@
 //! `_created`, exemplars, `# UNIT` or `# EOF`, and knows no info, state set
 //! or gauge histogram types.
 
-use super::number::{put_f64, put_i64, put_timestamp, put_u64};
+use super::number::{put_f64, put_i64, put_timestamp, put_u64, LastSeconds};
 use super::{Encoder, Out};
 use crate::family::SeriesLabels;
 use crate::metrics::exemplar::ExemplarSlot;
@@ -22,6 +22,8 @@ pub(crate) struct Text<'o, O: Out> {
     /// The current histogram series' `name_bucket{labels,le="`, which all
     /// its bucket lines start with.
     head: Vec<u8>,
+    names: SampleNames,
+    seconds: LastSeconds,
 }
 
 impl<'o, O: Out> Text<'o, O> {
@@ -30,7 +32,85 @@ impl<'o, O: Out> Text<'o, O> {
             out,
             openmetrics,
             head: Vec::new(),
+            names: SampleNames::default(),
+            seconds: LastSeconds::default(),
         }
+    }
+}
+
+/// What a sample's name adds to its family's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Suffix {
+    Total,
+    Created,
+    Bucket,
+    Count,
+    Sum,
+    Gcount,
+    Gsum,
+    Info,
+}
+
+impl Suffix {
+    const ALL: usize = 8;
+
+    fn text(self) -> &'static str {
+        match self {
+            Self::Total => "_total",
+            Self::Created => "_created",
+            Self::Bucket => "_bucket",
+            Self::Count => "_count",
+            Self::Sum => "_sum",
+            Self::Gcount => "_gcount",
+            Self::Gsum => "_gsum",
+            Self::Info => "_info",
+        }
+    }
+}
+
+/// The current family's name joined to each suffix its samples use, so
+/// that a line starts with one copy instead of two. Joined on first use,
+/// as a family uses few of the suffixes.
+#[derive(Default)]
+struct SampleNames {
+    /// The family name, then each joined name in the order first used.
+    text: Vec<u8>,
+    name_len: usize,
+    /// Where the name joined to each suffix sits in `text`.
+    joined: [Option<(usize, usize)>; Suffix::ALL],
+}
+
+impl SampleNames {
+    fn start_family(&mut self, name: &str) {
+        self.text.clear();
+        self.text.extend_from_slice(name.as_bytes());
+        self.name_len = name.len();
+        self.joined = [None; Suffix::ALL];
+    }
+
+    /// Returns the family name.
+    fn plain(&self) -> &[u8] {
+        self.text.get(..self.name_len).unwrap_or_default()
+    }
+
+    /// Returns the family name followed by `suffix`.
+    #[inline]
+    fn get(&mut self, suffix: Suffix) -> &[u8] {
+        let i = suffix as usize;
+        let (start, end) = match self.joined.get(i).copied().flatten() {
+            Some(range) => range,
+            None => {
+                let start = self.text.len();
+                self.text.extend_from_within(..self.name_len);
+                self.text.extend_from_slice(suffix.text().as_bytes());
+                let range = (start, self.text.len());
+                if let Some(slot) = self.joined.get_mut(i) {
+                    *slot = Some(range);
+                }
+                range
+            }
+        };
+        self.text.get(start..end).unwrap_or_default()
     }
 }
 
@@ -61,11 +141,11 @@ fn put_num(buf: &mut Vec<u8>, value: Num) {
     }
 }
 
-/// Appends `name suffix{labels} `, up to the value.
+/// Appends `sample{labels} `, up to the value; `sample` is the family
+/// name with the sample's suffix.
 #[inline]
-fn start(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabels<'_>) {
-    buf.extend_from_slice(desc.name.as_bytes());
-    buf.extend_from_slice(suffix.as_bytes());
+fn start(buf: &mut Vec<u8>, sample: &[u8], desc: &Descriptor, labels: &SeriesLabels<'_>) {
+    buf.extend_from_slice(sample);
     let consts = desc.const_rendered.as_bytes();
     let own = labels.rendered.as_bytes();
     match (consts.is_empty(), own.is_empty()) {
@@ -85,11 +165,10 @@ fn start(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabe
     }
 }
 
-/// Appends `name suffix{labels,` (the comma only after a pair), ready for
-/// one more label.
-fn open(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabels<'_>) {
-    buf.extend_from_slice(desc.name.as_bytes());
-    buf.extend_from_slice(suffix.as_bytes());
+/// Appends `sample{labels,` (the comma only after a pair), ready for one
+/// more label.
+fn open(buf: &mut Vec<u8>, sample: &[u8], desc: &Descriptor, labels: &SeriesLabels<'_>) {
+    buf.extend_from_slice(sample);
     buf.push(b'{');
     for part in [&*desc.const_rendered, labels.rendered] {
         if !part.is_empty() {
@@ -103,12 +182,12 @@ fn open(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabel
 /// escaped.
 fn line_with(
     buf: &mut Vec<u8>,
-    desc: &Descriptor,
+    (sample, desc): (&[u8], &Descriptor),
     labels: &SeriesLabels<'_>,
     extra: (&str, &str),
     value: Num,
 ) {
-    open(buf, desc, "", labels);
+    open(buf, sample, desc, labels);
     buf.extend_from_slice(extra.0.as_bytes());
     buf.extend_from_slice(b"=\"");
     put_escaped(buf, extra.1, true);
@@ -119,22 +198,34 @@ fn line_with(
 
 /// Appends a whole line.
 #[inline]
-fn line(buf: &mut Vec<u8>, desc: &Descriptor, suffix: &str, labels: &SeriesLabels<'_>, value: Num) {
-    start(buf, desc, suffix, labels);
+fn line(
+    buf: &mut Vec<u8>,
+    sample: &[u8],
+    desc: &Descriptor,
+    labels: &SeriesLabels<'_>,
+    value: Num,
+) {
+    start(buf, sample, desc, labels);
     put_num(buf, value);
     buf.push(b'\n');
 }
 
 /// Appends a `_created` line.
 #[inline]
-fn created_line(buf: &mut Vec<u8>, desc: &Descriptor, labels: &SeriesLabels<'_>, created: f64) {
-    start(buf, desc, "_created", labels);
-    put_timestamp(buf, created);
+fn created_line(
+    buf: &mut Vec<u8>,
+    (sample, seconds): (&[u8], &mut LastSeconds),
+    desc: &Descriptor,
+    labels: &SeriesLabels<'_>,
+    created: f64,
+) {
+    start(buf, sample, desc, labels);
+    put_timestamp(buf, created, seconds);
     buf.push(b'\n');
 }
 
 /// Appends ` # {labels} value timestamp` when the slot holds an exemplar.
-fn exemplar(buf: &mut Vec<u8>, slot: Option<&ExemplarSlot>) {
+fn exemplar(buf: &mut Vec<u8>, slot: Option<&ExemplarSlot>, seconds: &mut LastSeconds) {
     let Some(exemplar) = slot.and_then(ExemplarSlot::load) else {
         return;
     };
@@ -151,19 +242,19 @@ fn exemplar(buf: &mut Vec<u8>, slot: Option<&ExemplarSlot>) {
     buf.extend_from_slice(b"} ");
     put_f64(buf, exemplar.value());
     buf.push(b' ');
-    put_timestamp(buf, exemplar.timestamp());
+    put_timestamp(buf, exemplar.timestamp(), seconds);
 }
 
 /// Appends the lines of a histogram or gauge histogram series.
 fn histogram(
     buf: &mut Vec<u8>,
-    head: &mut Vec<u8>,
+    (head, names, seconds): (&mut Vec<u8>, &mut SampleNames, &mut LastSeconds),
     openmetrics: bool,
     (desc, labels): (&Descriptor, &SeriesLabels<'_>),
     point: &HistogramParts<'_>,
 ) {
     head.clear();
-    open(head, desc, "_bucket", labels);
+    open(head, names.get(Suffix::Bucket), desc, labels);
     head.extend_from_slice(b"le=\"");
     // Only OpenMetrics carries exemplars.
     let exemplars = point.exemplars.filter(|_| openmetrics);
@@ -178,15 +269,15 @@ fn histogram(
         buf.extend_from_slice(b"\"} ");
         put_u64(buf, cumulative);
         if let Some(slots) = exemplars {
-            exemplar(buf, slots.get(i));
+            exemplar(buf, slots.get(i), seconds);
         }
         buf.push(b'\n');
     }
     let gauge = point.gauge && openmetrics;
     let (count, sum) = if gauge {
-        ("_gcount", "_gsum")
+        (Suffix::Gcount, Suffix::Gsum)
     } else {
-        ("_count", "_sum")
+        (Suffix::Count, Suffix::Sum)
     };
     // The OpenMetrics rules; Prometheus text, like Prometheus protobuf,
     // has the pair always.
@@ -197,11 +288,17 @@ fn histogram(
             point.layout.exposes_sum(point.sum)
         };
     if exposed {
-        line(buf, desc, count, labels, Num::U64(cumulative));
-        line(buf, desc, sum, labels, Num::F64(point.sum));
+        line(buf, names.get(count), desc, labels, Num::U64(cumulative));
+        line(buf, names.get(sum), desc, labels, Num::F64(point.sum));
     }
     if let (Some(created), true) = (point.created, openmetrics) {
-        created_line(buf, desc, labels, created);
+        created_line(
+            buf,
+            (names.get(Suffix::Created), seconds),
+            desc,
+            labels,
+            created,
+        );
     }
 }
 
@@ -216,6 +313,7 @@ struct HistogramParts<'a> {
 
 impl<O: Out> Encoder for Text<'_, O> {
     fn family(&mut self, desc: &Descriptor) {
+        self.names.start_family(&desc.name);
         let buf = self.out.lines();
         let name = desc.name.as_bytes();
         if self.openmetrics {
@@ -271,28 +369,33 @@ impl<O: Out> Encoder for Text<'_, O> {
     fn series(&mut self, desc: &Descriptor, labels: &SeriesLabels<'_>, point: Point<'_>) {
         let openmetrics = self.openmetrics;
         let buf = self.out.lines();
+        let (names, seconds) = (&mut self.names, &mut self.seconds);
         match point {
             Point::Counter {
                 value,
                 created,
                 exemplar: slot,
             } => {
-                start(buf, desc, "_total", labels);
+                start(buf, names.get(Suffix::Total), desc, labels);
                 put_num(buf, value);
                 if openmetrics {
-                    exemplar(buf, slot);
+                    exemplar(buf, slot, seconds);
                 }
                 buf.push(b'\n');
                 if let (Some(created), true) = (created, openmetrics) {
-                    created_line(buf, desc, labels, created);
+                    let sample = (names.get(Suffix::Created), &mut *seconds);
+                    created_line(buf, sample, desc, labels, created);
                 }
             }
-            Point::Gauge(value) | Point::Unknown(value) => line(buf, desc, "", labels, value),
-            Point::Info => line(buf, desc, "_info", labels, Num::U64(1)),
+            Point::Gauge(value) | Point::Unknown(value) => {
+                line(buf, names.plain(), desc, labels, value);
+            }
+            Point::Info => line(buf, names.get(Suffix::Info), desc, labels, Num::U64(1)),
             Point::StateSet { states, set } => {
                 for (state, on) in states.iter().zip(set) {
                     let extra = (&*desc.name, &**state);
-                    line_with(buf, desc, labels, extra, Num::U64(u64::from(*on)));
+                    let value = Num::U64(u64::from(*on));
+                    line_with(buf, (names.plain(), desc), labels, extra, value);
                 }
             }
             Point::Histogram {
@@ -303,7 +406,7 @@ impl<O: Out> Encoder for Text<'_, O> {
                 exemplars,
             } => histogram(
                 buf,
-                &mut self.head,
+                (&mut self.head, names, seconds),
                 openmetrics,
                 (desc, labels),
                 &HistogramParts {
@@ -321,7 +424,7 @@ impl<O: Out> Encoder for Text<'_, O> {
                 sum,
             } => histogram(
                 buf,
-                &mut self.head,
+                (&mut self.head, names, seconds),
                 openmetrics,
                 (desc, labels),
                 &HistogramParts {
@@ -343,14 +446,16 @@ impl<O: Out> Encoder for Text<'_, O> {
                     if openmetrics && !summary_exposes_quantile(*value) {
                         continue;
                     }
-                    line_with(buf, desc, labels, ("quantile", text), Num::F64(*value));
+                    let extra = ("quantile", &**text);
+                    line_with(buf, (names.plain(), desc), labels, extra, Num::F64(*value));
                 }
                 if !openmetrics || summary_exposes_sum(sum) {
-                    line(buf, desc, "_count", labels, Num::U64(count));
-                    line(buf, desc, "_sum", labels, Num::F64(sum));
+                    line(buf, names.get(Suffix::Count), desc, labels, Num::U64(count));
+                    line(buf, names.get(Suffix::Sum), desc, labels, Num::F64(sum));
                 }
                 if openmetrics {
-                    created_line(buf, desc, labels, created);
+                    let sample = (names.get(Suffix::Created), &mut *seconds);
+                    created_line(buf, sample, desc, labels, created);
                 }
             }
         }

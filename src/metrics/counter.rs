@@ -15,17 +15,38 @@ use crate::view::{Num, Point, Scratch};
 #[derive(Debug)]
 struct Core<V> {
     value: V,
-    created: f64,
+    /// The creation time's bits. A creation time is never negative, so the
+    /// sign bit is free; it is set once an exemplar was stored, and until
+    /// then a scrape does not look at the slot.
+    created: AtomicU64,
     exemplar: ExemplarSlot,
 }
+
+/// The bit of `Core::created` that says an exemplar was stored.
+const EXEMPLIFIED: u64 = 1 << 63;
 
 impl<V> Core<V> {
     fn new(value: V) -> Arc<Self> {
         Arc::new(Self {
             value,
-            created: unix_now(),
+            created: AtomicU64::new(unix_now().to_bits() & !EXEMPLIFIED),
             exemplar: ExemplarSlot::default(),
         })
+    }
+
+    fn store_exemplar(&self, exemplar: Exemplar) {
+        self.exemplar.store(exemplar);
+        // Release pairs with the Acquire load in `parts`: a scrape that sees
+        // the bit finds the exemplar.
+        self.created.fetch_or(EXEMPLIFIED, Ordering::Release);
+    }
+
+    /// Returns the creation time, and the exemplar slot once one was stored.
+    #[inline]
+    fn parts(&self) -> (f64, Option<&ExemplarSlot>) {
+        let bits = self.created.load(Ordering::Acquire);
+        let slot = (bits & EXEMPLIFIED != 0).then_some(&self.exemplar);
+        (f64::from_bits(bits & !EXEMPLIFIED), slot)
     }
 }
 
@@ -128,7 +149,7 @@ impl Counter {
         self.inc_by(amount);
         #[allow(clippy::cast_precision_loss, reason = "exemplar values are doubles")]
         let exemplar = Exemplar::new(labels, amount as f64)?;
-        self.0.exemplar.store(exemplar);
+        self.0.store_exemplar(exemplar);
         Ok(())
     }
 
@@ -176,10 +197,11 @@ impl sealed::Sealed for Counter {
     }
 
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
+        let (created, exemplar) = self.0.parts();
         f(Point::Counter {
             value: Num::U64(self.get()),
-            created: Some(self.0.created),
-            exemplar: Some(&self.0.exemplar),
+            created: Some(created),
+            exemplar,
         });
     }
 }
@@ -259,7 +281,7 @@ impl FloatCounter {
     /// recorded), or an exemplar error (the increment is applied).
     pub fn inc_by_with_exemplar(&self, amount: f64, labels: &[(&str, &str)]) -> Result<(), Error> {
         self.try_inc_by(amount)?;
-        self.0.exemplar.store(Exemplar::new(labels, amount)?);
+        self.0.store_exemplar(Exemplar::new(labels, amount)?);
         Ok(())
     }
 
@@ -290,10 +312,11 @@ impl sealed::Sealed for FloatCounter {
     }
 
     fn visit(&self, _: &mut Scratch, f: &mut dyn FnMut(Point<'_>)) {
+        let (created, exemplar) = self.0.parts();
         f(Point::Counter {
             value: Num::F64(self.get()),
-            created: Some(self.0.created),
-            exemplar: Some(&self.0.exemplar),
+            created: Some(created),
+            exemplar,
         });
     }
 }
@@ -338,5 +361,39 @@ mod tests {
         let e = c.exemplar().unwrap();
         assert_eq!(e.value(), 5.0);
         assert_eq!(e.labels().collect::<Vec<_>>(), [("trace_id", "abc")]);
+    }
+
+    /// What a scrape sees: the creation time, and the exemplar slot only
+    /// once an exemplar was stored.
+    fn scraped(metric: &impl sealed::Sealed) -> (f64, Option<f64>) {
+        let mut seen = None;
+        metric.visit(&mut Scratch::default(), &mut |point| {
+            if let Point::Counter {
+                created: Some(created),
+                exemplar,
+                ..
+            } = point
+            {
+                let value = exemplar.and_then(ExemplarSlot::load).map(|e| e.value());
+                seen = Some((created, value));
+            }
+        });
+        seen.expect("a counter point")
+    }
+
+    #[test]
+    fn scrapes_look_at_the_exemplar_slot_once_one_was_stored() {
+        let before = unix_now();
+        let c = Counter::new();
+        let f = FloatCounter::new();
+        let (created, exemplar) = scraped(&c);
+        assert!(created >= before && created <= unix_now(), "{created}");
+        assert_eq!(exemplar, None);
+        assert_eq!(scraped(&f).1, None);
+        c.inc_by_with_exemplar(3, &[("run", "1")]).unwrap();
+        f.inc_by_with_exemplar(0.5, &[("run", "2")]).unwrap();
+        assert_eq!(scraped(&c), (created, Some(3.0)));
+        assert_eq!(scraped(&f).1, Some(0.5));
+        assert!(scraped(&f).0 > 0.0, "the flag leaves the time positive");
     }
 }
