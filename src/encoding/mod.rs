@@ -281,7 +281,35 @@ impl Registry {
     /// Renders every family in `format` into a new vector.
     pub fn encode_to_vec(&self, format: Format) -> Vec<u8> {
         let mut out = Vec::new();
-        run(self, format, &mut out);
+        self.encode_append(format, &mut out);
         out
+    }
+
+    /// Appends every family in `format` to `vec`, growing it as needed.
+    ///
+    /// Lines are assembled in `vec` itself, so this is the fastest way to
+    /// scrape: clearing and reusing one vector across scrapes also saves
+    /// its allocation. [`encode_to_buf`](Self::encode_to_buf) copies
+    /// through a small staging buffer, since a `BufMut` takes only whole
+    /// slices.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use beamline::{Counter, Format, Registry};
+    ///
+    /// let registry = Registry::new();
+    /// let kicks = registry.register("kicks", "RF kicks.", Counter::new())?;
+    /// let mut body = Vec::new();
+    /// for expected in ["kicks_total 0\n", "kicks_total 1\n"] {
+    ///     body.clear();
+    ///     registry.encode_append(Format::PrometheusText, &mut body);
+    ///     assert!(String::from_utf8_lossy(&body).contains(expected));
+    ///     kicks.inc();
+    /// }
+    /// # Ok::<(), beamline::Error>(())
+    /// ```
+    pub fn encode_append(&self, format: Format, vec: &mut Vec<u8>) {
+        run(self, format, vec);
     }
 }

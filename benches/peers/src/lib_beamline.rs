@@ -156,14 +156,14 @@ pub fn registry() -> Registry {
 pub fn encode(format: Format) -> Encoded {
     let registry = registry();
     let mut buf = Vec::new();
-    registry.encode_to_buf(format, &mut buf).expect("fits");
+    registry.encode_append(format, &mut buf);
     let bytes = buf.len();
     Encoded {
         case: Case::new(NAME, move |n| {
             harness::repeat(
                 &mut || {
                     buf.clear();
-                    registry.encode_to_buf(format, &mut buf).expect("fits");
+                    registry.encode_append(format, &mut buf);
                     black_box(&buf);
                 },
                 n,
