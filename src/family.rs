@@ -282,8 +282,16 @@ impl<M: Metric, const N: usize> Family<M, N> {
     /// is created if the last check is older than a quarter of `after`; a
     /// series expires at the first check at least `after` past its last
     /// observed activity, so activity is only seen at the granularity of
-    /// checks. The update path of a metric costs nothing more; a lookup
-    /// costs a relaxed load, plus a relaxed store once per check interval.
+    /// checks: an update made just after a check is noticed at the next
+    /// one, and an idle series lives until the first check `after` past
+    /// the last check that noticed it. The update path of a metric costs
+    /// nothing more; a lookup costs a relaxed load, plus a relaxed store
+    /// once per check interval.
+    ///
+    /// Like [`with_max_series`](Self::with_max_series), this changes the
+    /// family that every clone of it shares, and it may be called on a
+    /// family that already has series: they are watched from that moment,
+    /// as if just created.
     ///
     /// What expiry does depends on whether a handle to the series is held
     /// outside the family (a value returned by [`get`](Self::get) and not
@@ -330,24 +338,14 @@ impl<M: Metric, const N: usize> Family<M, N> {
     #[must_use]
     pub fn with_idle_expiry(self, after: Duration) -> Self {
         let inner = &*self.inner;
-        let mut writer = inner.index.lock();
-        let was_on = inner.expiry.after().is_some();
+        let writer = inner.index.lock();
         inner.expiry.enable(after);
-        if !was_on && !writer.order.is_empty() {
-            // Series made while expiry was off keep no activity record;
-            // they get one now, as if created at this moment.
-            let gaps = inner.index.gaps();
-            inner.index.remake_locked(&mut writer, |series| {
-                let values = series.values(gaps);
-                Series::new(
-                    inner.index.hash(&values),
-                    &values,
-                    series.rendered.clone(),
-                    *gaps,
-                    series.metric.clone(),
-                    Some(Self::fresh_activity(&inner.expiry, &series.metric)),
-                )
-            });
+        // Series made while expiry was off start being watched now, as if
+        // made at this moment.
+        for series in &writer.order {
+            if series.activity().is_none() {
+                series.watch(Self::fresh_activity(&inner.expiry, &series.metric));
+            }
         }
         drop(writer);
         self
@@ -635,7 +633,7 @@ pub(crate) enum Values<'a> {
 impl<'a> Values<'a> {
     /// Returns value `i` of a series whose rendered text is `rendered`
     /// ("" past the last).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn get(self, rendered: &'a str, i: usize) -> &'a str {
         match self {
             Self::Given(values) => values.get(i).copied().unwrap_or(""),
@@ -707,6 +705,38 @@ mod tests {
             seen.push(values.join("/"));
         });
         assert_eq!(seen, ["held/q\"uote"]);
+    }
+
+    #[test]
+    fn expiry_turned_on_later_removes_what_a_live_thread_made() {
+        let f: Family<Counter, 1> = Family::new(["queue"]);
+        f.get(["main"]).inc();
+        // A thread that made a series and stays alive keeps the family's
+        // table in its lookup cache; expiry must still remove the series.
+        let (made, done) = (std::sync::mpsc::channel(), std::sync::mpsc::channel::<()>());
+        let worker = {
+            let f = f.clone();
+            let (made, done) = (made.0, done.1);
+            std::thread::spawn(move || {
+                f.get(["worker"]).inc();
+                made.send(()).expect("the test waits");
+                done.recv().expect("the test ends the thread");
+            })
+        };
+        made.1.recv().expect("the worker made its series");
+        let f = f.with_idle_expiry(Duration::from_millis(1));
+        let scrape = |f: &Family<Counter, 1>| {
+            let mut seen = 0;
+            f.visit(&mut Scratch::default(), &mut |_, _| seen += 1);
+            seen
+        };
+        assert_eq!(scrape(&f), 2);
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(scrape(&f), 0);
+        assert_eq!(f.len(), 0, "nobody holds them: removed, not hidden");
+        assert_eq!(f.get(["worker"]).get(), 0, "a later lookup starts afresh");
+        done.0.send(()).expect("the worker waits");
+        worker.join().expect("no panic");
     }
 
     #[test]

@@ -33,31 +33,40 @@ pub(crate) fn put_f64<O: Out + ?Sized>(out: &mut O, value: f64) {
 /// registry are mostly made within a few seconds of each other, so their
 /// `_created` lines format only their decimals.
 pub(crate) fn put_timestamp<O: Out + ?Sized>(out: &mut O, value: f64, last: &mut LastSeconds) {
-    if (1.0..4_294_967_296.0).contains(&value) {
-        // The nearest whole number of microseconds (`round` would call
-        // into libm): positive and below 2^53.
-        #[allow(clippy::cast_possible_truncation, reason = "below 2^53")]
-        #[allow(clippy::cast_sign_loss, reason = "at least 1e6")]
-        let micros = (value * 1e6 + 0.5) as u64;
-        // Below 2^53 the quotient is correctly rounded: equality means
-        // `value` is the `f64` nearest to that many microseconds.
-        #[allow(clippy::cast_precision_loss, reason = "below 2^53, exact")]
-        if micros as f64 / 1e6 == value {
-            let seconds = micros / 1_000_000;
-            if seconds != last.seconds {
-                last.start = put_seconds(&mut last.text, seconds);
-                last.seconds = seconds;
-            }
-            let mut text = last.text;
-            let start = last.start;
-            let end = put_micros(&mut text, micros % 1_000_000);
-            if let Some(text) = text.get(start..end) {
-                out.put(text);
-                return;
-            }
+    if let Some(micros) = whole_micros(value) {
+        let seconds = micros / 1_000_000;
+        if seconds != last.seconds {
+            last.start = put_seconds(&mut last.text, seconds);
+            last.seconds = seconds;
+        }
+        let mut text = last.text;
+        let end = put_micros(&mut text, micros % 1_000_000);
+        if let Some(text) = text.get(last.start..end) {
+            out.put(text);
+            return;
         }
     }
     put_f64(out, value);
+}
+
+/// Returns the whole number of microseconds that `value`, a time in
+/// seconds from 1 s to 2^32 s, is the nearest `f64` to, if any: the kind
+/// of timestamp beamline takes itself.
+#[inline]
+pub(crate) fn whole_micros(value: f64) -> Option<u64> {
+    if !(1.0..4_294_967_296.0).contains(&value) {
+        return None;
+    }
+    // The nearest whole number of microseconds (`round` would call into
+    // libm): positive and below 2^53.
+    #[allow(clippy::cast_possible_truncation, reason = "below 2^53")]
+    #[allow(clippy::cast_sign_loss, reason = "at least 1e6")]
+    let micros = (value * 1e6 + 0.5) as u64;
+    // Below 2^53 the quotient is correctly rounded: equality means `value`
+    // is the `f64` nearest to that many microseconds.
+    #[allow(clippy::cast_precision_loss, reason = "below 2^53, exact")]
+    let exact = micros as f64 / 1e6 == value;
+    exact.then_some(micros)
 }
 
 /// The text of the whole seconds of the timestamp written last (see

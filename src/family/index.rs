@@ -39,8 +39,9 @@ pub(crate) struct Series<M, const N: usize> {
     /// Where each value ends in `rendered`, when every value stands there
     /// verbatim (none needed escaping and the text fits `u32` offsets).
     ends: [u32; N],
-    /// What most series do without, in one allocation they skip.
-    rare: Option<Box<Rare<N>>>,
+    /// What most series do without, in one allocation they skip; set
+    /// once, when the series is made or when expiry is turned on.
+    rare: OnceSlot<Box<Rare<N>>>,
     pub(crate) metric: M,
     /// The low half of the values' hash: enough to pick a slot and to
     /// pass over most other series without comparing values.
@@ -55,8 +56,8 @@ pub(crate) struct Series<M, const N: usize> {
 struct Rare<const N: usize> {
     /// The values as given, when `rendered` cannot hold them verbatim.
     raw: Option<[Box<str>; N]>,
-    /// What idle expiry knows of the series, while expiry is on.
-    activity: Option<Activity>,
+    /// What idle expiry knows of the series, from the moment expiry is on.
+    activity: OnceSlot<Activity>,
 }
 
 /// The part of a hash that series keep.
@@ -95,25 +96,50 @@ impl<M, const N: usize> Series<M, N> {
     ) -> Self {
         let ends = verbatim_ends(&rendered, values, gaps);
         let raw = ends.is_none().then(|| values.map(Box::from));
-        let rare = (raw.is_some() || activity.is_some()).then(|| Box::new(Rare { raw, activity }));
-        Self {
+        let series = Self {
             rendered,
             ends: ends.unwrap_or([0; N]),
-            rare,
+            rare: OnceSlot::new(),
             metric,
             tag: tag(hash),
             removed: AtomicBool::new(false),
+        };
+        if raw.is_some() || activity.is_some() {
+            let rare = Box::new(Rare {
+                raw,
+                activity: OnceSlot::new(),
+            });
+            if let Some(activity) = activity {
+                let _ = rare.activity.set(activity);
+            }
+            let _ = series.rare.set(rare);
         }
+        series
     }
 
     fn raw(&self) -> Option<&[Box<str>; N]> {
-        self.rare.as_ref()?.raw.as_ref()
+        self.rare.get()?.raw.as_ref()
     }
 
     /// Returns what idle expiry knows of the series, while expiry is on.
     #[inline]
     pub(crate) fn activity(&self) -> Option<&Activity> {
-        self.rare.as_ref()?.activity.as_ref()
+        self.rare.get()?.activity.get()
+    }
+
+    /// Starts keeping `activity` for a series made while expiry was off,
+    /// in place, so that every handle and every table sees the same series.
+    /// Under the family mutex; a series that has a record keeps it.
+    pub(crate) fn watch(&self, activity: Activity) {
+        if self.rare.get().is_none() {
+            let _ = self.rare.set(Box::new(Rare {
+                raw: None,
+                activity: OnceSlot::new(),
+            }));
+        }
+        if let Some(rare) = self.rare.get() {
+            let _ = rare.activity.set(activity);
+        }
     }
 
     /// Returns where the label values are found.
@@ -128,6 +154,7 @@ impl<M, const N: usize> Series<M, N> {
     }
 
     /// Returns the label values, in label-name order.
+    #[cfg(test)]
     pub(crate) fn values<'a>(&'a self, gaps: &'a Gaps<N>) -> [&'a str; N] {
         let values = self.stored_values(gaps);
         std::array::from_fn(|i| values.get(&self.rendered, i))
@@ -505,24 +532,6 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
                 }
             }
         });
-    }
-
-    /// Replaces every series by the copy `remake` makes of it (the same
-    /// metric, new bookkeeping), then the table by one holding the copies.
-    /// The originals are marked removed, so that a lookup through a table
-    /// a moment old misses them and takes the locked path to the copy.
-    pub(crate) fn remake_locked(
-        &self,
-        writer: &mut Writer<M, N>,
-        mut remake: impl FnMut(&Series<M, N>) -> Series<M, N>,
-    ) {
-        for series in &mut writer.order {
-            let copy = Arc::new(remake(series));
-            series.removed.store(true, Ordering::Relaxed);
-            *series = copy;
-        }
-        let live = writer.order.len();
-        self.rebuild(writer, live);
     }
 
     /// Replaces the table by one holding only the live series.

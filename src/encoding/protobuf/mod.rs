@@ -12,6 +12,8 @@
 
 use wire::Wire;
 
+use super::number::whole_micros;
+
 mod openmetrics;
 mod prometheus;
 #[cfg(test)]
@@ -32,6 +34,14 @@ const MAX_SECONDS: f64 = 253_402_300_799.0;
 /// infinities and instants outside the range a `Timestamp` allows, which no
 /// clock reading produces.
 fn timestamp(seconds: f64) -> Option<(i64, i32)> {
+    if let Some(micros) = whole_micros(seconds) {
+        // A timestamp beamline took itself: the nanoseconds of its
+        // microseconds, as the text formats write it, rather than those of
+        // the nearest `f64`, whose last digits are noise.
+        let secs = i64::try_from(micros / 1_000_000).ok()?;
+        let nanos = i32::try_from(micros % 1_000_000 * 1_000).ok()?;
+        return Some((secs, nanos));
+    }
     if !(MIN_SECONDS..=MAX_SECONDS).contains(&seconds) {
         return None;
     }

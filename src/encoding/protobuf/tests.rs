@@ -755,6 +755,13 @@ fn timestamps_split_into_seconds_and_nanos() {
     // A fraction that rounds to a whole second carries.
     assert_eq!(timestamp(2.999_999_999_9), ts(3, 0));
     assert_eq!(timestamp(1_700_000_000.125), ts(1_700_000_000, 125_000_000));
+    // A whole-microsecond time carries its microseconds, not the float's
+    // nanosecond noise (1764864000.766486 is 1764864000.76648592948...).
+    assert_eq!(
+        timestamp(1_764_864_000.766_486),
+        ts(1_764_864_000, 766_486_000)
+    );
+    assert_eq!(timestamp(1.000_001), ts(1, 1_000));
     for bad in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 1e300, -1e12] {
         assert_eq!(timestamp(bad), None, "{bad}");
     }
