@@ -599,12 +599,8 @@ impl SeriesLabels<'_> {
             Values::Given(values) => names.zip(values).for_each(|(n, v)| f(n, v)),
             Values::Kept(values) => names.zip(values).for_each(|(n, v)| f(n, v)),
             Values::InText { ends, gaps } => {
-                let mut before = 0;
-                for ((n, &end), &gap) in names.zip(ends).zip(gaps) {
-                    let end = end as usize;
-                    f(n, self.rendered.get(before + gap..end).unwrap_or(""));
-                    before = end;
-                }
+                let values = in_text(self.rendered, ends, gaps);
+                names.zip(values).for_each(|(n, v)| f(n, v));
             }
         }
     }
@@ -615,6 +611,22 @@ impl SeriesLabels<'_> {
         self.for_each_family_pair(&mut f);
         self.own.iter().for_each(|(n, v)| f(n, v));
     }
+}
+
+/// Returns the values that stand verbatim in `rendered`: value `i` ends at
+/// `ends[i]` and starts `gaps[i]` bytes after the one before.
+fn in_text<'a>(
+    rendered: &'a str,
+    ends: &'a [u32],
+    gaps: &'a [usize],
+) -> impl Iterator<Item = &'a str> {
+    let mut before = 0;
+    ends.iter().zip(gaps).map(move |(&end, &gap)| {
+        let end = end as usize;
+        let value = rendered.get(before + gap..end).unwrap_or("");
+        before = end;
+        value
+    })
 }
 
 /// Where the label values of a series are found.
@@ -638,14 +650,7 @@ impl<'a> Values<'a> {
         match self {
             Self::Given(values) => values.get(i).copied().unwrap_or(""),
             Self::Kept(values) => values.get(i).map_or("", |v| &**v),
-            Self::InText { ends, gaps } => {
-                let before = i.checked_sub(1).and_then(|j| ends.get(j)).map_or(0, |&e| e);
-                let (Some(&gap), Some(&end)) = (gaps.get(i), ends.get(i)) else {
-                    return "";
-                };
-                let start = before as usize + gap;
-                rendered.get(start..end as usize).unwrap_or("")
-            }
+            Self::InText { ends, gaps } => in_text(rendered, ends, gaps).nth(i).unwrap_or(""),
         }
     }
 }

@@ -104,15 +104,14 @@ impl<M, const N: usize> Series<M, N> {
             tag: tag(hash),
             removed: AtomicBool::new(false),
         };
-        if raw.is_some() || activity.is_some() {
-            let rare = Box::new(Rare {
+        if raw.is_some() {
+            let _ = series.rare.set(Box::new(Rare {
                 raw,
                 activity: OnceSlot::new(),
-            });
-            if let Some(activity) = activity {
-                let _ = rare.activity.set(activity);
-            }
-            let _ = series.rare.set(rare);
+            }));
+        }
+        if let Some(activity) = activity {
+            series.watch(activity);
         }
         series
     }
@@ -127,9 +126,10 @@ impl<M, const N: usize> Series<M, N> {
         self.rare.get()?.activity.get()
     }
 
-    /// Starts keeping `activity` for a series made while expiry was off,
-    /// in place, so that every handle and every table sees the same series.
-    /// Under the family mutex; a series that has a record keeps it.
+    /// Starts keeping `activity` for the series, in place, so that every
+    /// handle and every table sees the same series (expiry may be turned on
+    /// after the series was made). Under the family mutex, or before the
+    /// series is shared; a series that has a record keeps it.
     pub(crate) fn watch(&self, activity: Activity) {
         if self.rare.get().is_none() {
             let _ = self.rare.set(Box::new(Rare {
