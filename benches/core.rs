@@ -41,6 +41,23 @@ fn family(c: &mut Criterion) {
     group.bench_function("get_str", |b| {
         b.iter(|| family.get([black_box("POST"), black_box("404")]).inc());
     });
+    // A service's families, each looked up in turn: the per-thread cache of
+    // family tables keeps all of them.
+    let families: Vec<_> = (0..64)
+        .map(|_| {
+            let family: Family<Counter, 2> = Family::new(["method", "code"]);
+            family.get(["POST", "404"]).inc();
+            family
+        })
+        .collect();
+    let mut turn = 0;
+    group.bench_function("with_str_64_families_in_turn", |b| {
+        b.iter(|| {
+            turn = (turn + 1) % families.len();
+            let family = black_box(&families[turn]);
+            family.with([black_box("POST"), black_box("404")], Counter::inc);
+        });
+    });
     group.finish();
 }
 

@@ -340,7 +340,8 @@ pub(crate) struct Index<M, const N: usize> {
     writer: Mutex<Writer<M, N>>,
 }
 
-const CACHE_SLOTS: usize = 32;
+/// Sets of the per-thread cache; each holds the tables of two families.
+const CACHE_SETS: usize = 32;
 
 struct CacheSlot {
     id: usize,
@@ -354,18 +355,85 @@ const EMPTY_SLOT: CacheSlot = CacheSlot {
     table: None,
 };
 
+const EMPTY_SET: [CacheSlot; 2] = [EMPTY_SLOT, EMPTY_SLOT];
+
+/// Per thread, the tables of recently used families: two ways in each of
+/// [`CACHE_SETS`] sets, the set picked by family id. Ids are handed out in
+/// creation order, so up to 64 families made one after another never push
+/// each other out; a third family of a set replaces the one of the two
+/// used less recently.
+struct Cache {
+    sets: [[CacheSlot; 2]; CACHE_SETS],
+}
+
+impl Cache {
+    const fn new() -> Self {
+        Self {
+            sets: [EMPTY_SET; CACHE_SETS],
+        }
+    }
+
+    /// Returns the table of family `id` at `version`, from the cache when
+    /// it holds that version, otherwise from `current` (which returns the
+    /// family's table and the version it belongs to), kept for next time.
+    /// The entry used stands first in its set, so that a lookup that finds
+    /// it there, the usual case, makes one comparison.
+    #[inline]
+    fn table(
+        &mut self,
+        id: usize,
+        version: u64,
+        current: impl FnOnce() -> (u64, Arc<dyn Any + Send + Sync>),
+    ) -> Option<&(dyn Any + Send + Sync)> {
+        let set = self.sets.get_mut(id % CACHE_SETS)?;
+        if set[0].id != id || set[0].version != version {
+            Self::bring_forward(set, id, version, current);
+        }
+        set[0].table.as_deref()
+    }
+
+    /// Puts family `id`'s table at `version` first in `set`: from the
+    /// second way, or else from `current`, in place of the family's older
+    /// entry or else of the entry used less recently.
+    #[cold]
+    fn bring_forward(
+        set: &mut [CacheSlot; 2],
+        id: usize,
+        version: u64,
+        current: impl FnOnce() -> (u64, Arc<dyn Any + Send + Sync>),
+    ) {
+        if set[1].id == id || set[0].id != id {
+            set.swap(0, 1);
+        }
+        if set[0].id == id && set[0].version == version {
+            return;
+        }
+        let (version, table) = current();
+        set[0] = CacheSlot {
+            id,
+            version,
+            table: Some(table),
+        };
+    }
+
+    /// Forgets family `id`'s table.
+    fn forget(&mut self, id: usize) {
+        if let Some(set) = self.sets.get_mut(id % CACHE_SETS) {
+            for slot in set.iter_mut().filter(|slot| slot.id == id) {
+                *slot = EMPTY_SLOT;
+            }
+        }
+    }
+}
+
 #[cfg(not(loom))]
 thread_local! {
-    /// Per thread, the tables of recently used families, direct-mapped by
-    /// family id.
-    static CACHE: RefCell<[CacheSlot; CACHE_SLOTS]> = const {
-        RefCell::new([EMPTY_SLOT; CACHE_SLOTS])
-    };
+    static CACHE: RefCell<Cache> = const { RefCell::new(Cache::new()) };
 }
 
 #[cfg(loom)]
 loom::thread_local! {
-    static CACHE: RefCell<[CacheSlot; CACHE_SLOTS]> = RefCell::new([EMPTY_SLOT; CACHE_SLOTS]);
+    static CACHE: RefCell<Cache> = RefCell::new(Cache::new());
 }
 
 impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
@@ -412,14 +480,17 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         let version = self.version.load(Ordering::Acquire);
         let found = CACHE.try_with(|cache| {
             let mut cache = cache.try_borrow_mut().ok()?;
-            let slot = cache.get_mut(self.id % CACHE_SLOTS)?;
-            if slot.id != self.id || slot.version != version {
+            let table = cache.table(self.id, version, || {
                 let writer = self.writer.lock();
-                slot.id = self.id;
-                slot.version = self.version.load(Ordering::Relaxed);
-                slot.table = Some(Arc::clone(&writer.table) as Arc<dyn Any + Send + Sync>);
-            }
-            let table = slot.table.as_ref()?.downcast_ref::<Table<M, N>>()?;
+                // The version may have moved on since it was loaded; the
+                // table is this one's.
+                let version = self.version.load(Ordering::Relaxed);
+                (
+                    version,
+                    Arc::clone(&writer.table) as Arc<dyn Any + Send + Sync>,
+                )
+            })?;
+            let table = table.downcast_ref::<Table<M, N>>()?;
             let series = table.find(hash, values)?;
             f.take().map(|f| f(series))
         });
@@ -520,16 +591,12 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         self.live.store(0, Ordering::Relaxed);
         self.rebuild(writer, 0);
         // The old table holds every cleared series. Other threads' caches
-        // let go of it at their next lookup of this family (or of one that
-        // shares the cache slot) or when they exit; this thread's cache,
-        // often the one that filled the family, lets go now.
+        // let go of it at their next lookup of this family (or when two
+        // others push it out of its cache set) or when they exit; this
+        // thread's cache, often the one that filled the family, lets go now.
         let _ = CACHE.try_with(|cache| {
             if let Ok(mut cache) = cache.try_borrow_mut() {
-                if let Some(slot) = cache.get_mut(self.id % CACHE_SLOTS) {
-                    if slot.id == self.id {
-                        *slot = EMPTY_SLOT;
-                    }
-                }
+                cache.forget(self.id);
             }
         });
     }
@@ -567,6 +634,63 @@ mod tests {
     fn get(index: &Index<u32, 1>, value: &str) -> Option<u32> {
         let h = index.hash(&[value]);
         index.find(h, &[value], |s| s.metric).ok()
+    }
+
+    /// Looks family `id` up at `version` in `cache`; returns whether the
+    /// cache had to fetch the table, and the table's mark.
+    fn cached(cache: &mut Cache, id: usize, version: u64) -> (bool, usize) {
+        let mut fetched = false;
+        let table = cache.table(id, version, || {
+            fetched = true;
+            (version, Arc::new(id * 100 + version as usize))
+        });
+        let mark = table.and_then(|t| t.downcast_ref::<usize>()).copied();
+        (fetched, mark.expect("a table"))
+    }
+
+    #[test]
+    fn two_families_of_one_cache_set_both_stay_cached() {
+        let mut cache = Cache::new();
+        let (a, b) = (3, 3 + CACHE_SETS);
+        assert_eq!(cached(&mut cache, a, 0), (true, 300));
+        assert_eq!(cached(&mut cache, b, 0), (true, 100 * b));
+        for _ in 0..3 {
+            assert_eq!(cached(&mut cache, a, 0), (false, 300));
+            assert_eq!(cached(&mut cache, b, 0), (false, 100 * b));
+        }
+        // A family of another set does not disturb them.
+        assert_eq!(cached(&mut cache, 4, 0), (true, 400));
+        assert_eq!(cached(&mut cache, a, 0), (false, 300));
+    }
+
+    #[test]
+    fn a_new_version_replaces_the_familys_own_entry() {
+        let mut cache = Cache::new();
+        let (a, b) = (5, 5 + CACHE_SETS);
+        cached(&mut cache, a, 0);
+        cached(&mut cache, b, 0);
+        // `a` sits in the second way now; its new table takes its place
+        // and `b` stays.
+        assert_eq!(cached(&mut cache, a, 1), (true, 501));
+        assert_eq!(cached(&mut cache, b, 0), (false, 100 * b));
+        assert_eq!(cached(&mut cache, a, 1), (false, 501));
+        cache.forget(a);
+        assert_eq!(cached(&mut cache, b, 0), (false, 100 * b));
+        assert_eq!(cached(&mut cache, a, 1), (true, 501));
+    }
+
+    #[test]
+    fn a_third_family_of_a_set_pushes_out_the_least_recently_used() {
+        let mut cache = Cache::new();
+        let [a, b, c] = [7, 7 + CACHE_SETS, 7 + 2 * CACHE_SETS];
+        cached(&mut cache, a, 0);
+        cached(&mut cache, b, 0);
+        assert_eq!(cached(&mut cache, c, 0), (true, 100 * c));
+        // `a`, used least recently, went; now `c` is, and goes next.
+        assert_eq!(cached(&mut cache, b, 0), (false, 100 * b));
+        assert_eq!(cached(&mut cache, a, 0), (true, 700));
+        assert_eq!(cached(&mut cache, b, 0), (false, 100 * b));
+        assert_eq!(cached(&mut cache, c, 0), (true, 100 * c));
     }
 
     #[test]

@@ -121,6 +121,10 @@ fn profile(what: &str, n: u64) {
             .into_iter()
             .nth(2)
             .expect("four cases"),
+        "w4" => lib_beamline::w2_w3_w4()
+            .into_iter()
+            .nth(3)
+            .expect("four cases"),
         "w5" => lib_beamline::w5(),
         "w6" => lib_beamline::w6(),
         "w7" => lib_beamline::encode(beamline::Format::OpenMetricsText).case,
@@ -141,6 +145,11 @@ fn profile(what: &str, n: u64) {
             .into_iter()
             .next()
             .expect("three"),
+        "measured-w4" => lib_measured::w2_w3_w4()
+            .into_iter()
+            .nth(2)
+            .expect("three"),
+        "prometheus-client-w5" => lib_prometheus_client::w5(),
         "measured-w7" => lib_measured::prometheus_text().case,
         other => {
             eprintln!("unknown case {other}");
