@@ -48,7 +48,7 @@ fn family(c: &mut Criterion) {
     });
     // A service's families, each looked up in turn: the per-thread cache of
     // family tables keeps all of them.
-    let families: Vec<_> = (0..64)
+    let families: Vec<_> = (0..100)
         .map(|_| {
             let family: Family<Counter, 2> = Family::new(["method", "code"]);
             family.get(["POST", "404"]).inc();
@@ -56,7 +56,7 @@ fn family(c: &mut Criterion) {
         })
         .collect();
     let mut turn = 0;
-    group.bench_function("with_str_64_families_in_turn", |b| {
+    group.bench_function("with_str_100_families_in_turn", |b| {
         b.iter(|| {
             turn = (turn + 1) % families.len();
             let family = black_box(&families[turn]);

@@ -340,8 +340,17 @@ pub(crate) struct Index<M, const N: usize> {
     writer: Mutex<Writer<M, N>>,
 }
 
+impl<M, const N: usize> Drop for Index<M, N> {
+    /// Lets go of the family's table in this thread's cache, often the
+    /// thread that used it last; other threads' caches let go when two other
+    /// families of its set push it out, or when they exit.
+    fn drop(&mut self) {
+        forget_here(self.id);
+    }
+}
+
 /// Sets of the per-thread cache; each holds the tables of two families.
-const CACHE_SETS: usize = 32;
+const CACHE_SETS: usize = 64;
 
 struct CacheSlot {
     id: usize,
@@ -359,7 +368,7 @@ const EMPTY_SET: [CacheSlot; 2] = [EMPTY_SLOT, EMPTY_SLOT];
 
 /// Per thread, the tables of recently used families: two ways in each of
 /// [`CACHE_SETS`] sets, the set picked by family id. Ids are handed out in
-/// creation order, so up to 64 families made one after another never push
+/// creation order, so up to 128 families made one after another never push
 /// each other out; a third family of a set replaces the one of the two
 /// used less recently.
 struct Cache {
@@ -416,19 +425,42 @@ impl Cache {
         };
     }
 
-    /// Forgets family `id`'s table.
-    fn forget(&mut self, id: usize) {
+    /// Forgets family `id`'s table; returns what the cache held of it, to
+    /// be dropped once the cache is no longer borrowed.
+    fn forget(&mut self, id: usize) -> [Option<Arc<dyn Any + Send + Sync>>; 2] {
+        let mut gone = [None, None];
         if let Some(set) = self.sets.get_mut(id % CACHE_SETS) {
-            for slot in set.iter_mut().filter(|slot| slot.id == id) {
-                *slot = EMPTY_SLOT;
+            for (slot, gone) in set.iter_mut().zip(&mut gone) {
+                if slot.id == id {
+                    *gone = std::mem::replace(slot, EMPTY_SLOT).table;
+                }
             }
         }
+        gone
     }
+}
+
+/// Removes family `id`'s entry from this thread's cache, if the cache is
+/// there and free.
+fn forget_here(id: usize) {
+    let gone = CACHE.try_with(|cache| {
+        cache
+            .try_borrow_mut()
+            .ok()
+            .map(|mut cache| cache.forget(id))
+    });
+    drop(gone);
 }
 
 #[cfg(not(loom))]
 thread_local! {
     static CACHE: RefCell<Cache> = const { RefCell::new(Cache::new()) };
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread's lookups fetched a table under the lock.
+    static REFILLS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
 }
 
 #[cfg(loom)]
@@ -481,6 +513,8 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         let found = CACHE.try_with(|cache| {
             let mut cache = cache.try_borrow_mut().ok()?;
             let table = cache.table(self.id, version, || {
+                #[cfg(test)]
+                REFILLS.with(|n| n.set(n.get() + 1));
                 let writer = self.writer.lock();
                 // The version may have moved on since it was loaded; the
                 // table is this one's.
@@ -594,11 +628,7 @@ impl<M: Send + Sync + 'static, const N: usize> Index<M, N> {
         // let go of it at their next lookup of this family (or when two
         // others push it out of its cache set) or when they exit; this
         // thread's cache, often the one that filled the family, lets go now.
-        let _ = CACHE.try_with(|cache| {
-            if let Ok(mut cache) = cache.try_borrow_mut() {
-                cache.forget(self.id);
-            }
-        });
+        forget_here(self.id);
     }
 
     /// Replaces the table by one holding only the live series.
@@ -691,6 +721,55 @@ mod tests {
         assert_eq!(cached(&mut cache, a, 0), (true, 700));
         assert_eq!(cached(&mut cache, b, 0), (false, 100 * b));
         assert_eq!(cached(&mut cache, c, 0), (true, 100 * c));
+    }
+
+    fn refills() -> usize {
+        REFILLS.with(std::cell::Cell::get)
+    }
+
+    fn cached_here(id: usize) -> bool {
+        CACHE.with(|cache| {
+            cache.borrow().sets[id % CACHE_SETS]
+                .iter()
+                .any(|slot| slot.id == id)
+        })
+    }
+
+    #[test]
+    fn lookups_fetch_a_table_once_per_family_and_table() {
+        let (a, b) = (index(), index());
+        insert(&a, "x", 1);
+        insert(&b, "y", 2);
+        let before = refills();
+        for _ in 0..50 {
+            assert_eq!(get(&a, "x"), Some(1));
+            assert_eq!(get(&b, "y"), Some(2));
+        }
+        assert_eq!(refills() - before, 2);
+        // Enough series for `a` to outgrow its table: one more fetch.
+        let version = a.version.load(Ordering::Relaxed);
+        for i in 0..100 {
+            insert(&a, &format!("v{i}"), i);
+        }
+        assert!(a.version.load(Ordering::Relaxed) > version);
+        let before = refills();
+        for _ in 0..50 {
+            assert_eq!(get(&a, "x"), Some(1));
+            assert_eq!(get(&a, "v99"), Some(99));
+            assert_eq!(get(&b, "y"), Some(2));
+        }
+        assert_eq!(refills() - before, 1);
+    }
+
+    #[test]
+    fn a_dropped_family_leaves_this_threads_cache() {
+        let a = index();
+        insert(&a, "x", 1);
+        assert_eq!(get(&a, "x"), Some(1));
+        let id = a.id;
+        assert!(cached_here(id));
+        drop(a);
+        assert!(!cached_here(id));
     }
 
     #[test]
